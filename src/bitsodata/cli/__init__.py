@@ -1,0 +1,1 @@
+"""The ``bitsodata`` command line: thin commands over the library."""

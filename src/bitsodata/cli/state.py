@@ -1,0 +1,24 @@
+"""Options of the root command shared with the sub-apps (the settings file)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bitsodata.logs import configure_logging
+from bitsodata.settings import Settings, load_settings
+
+
+@dataclass
+class CliState:
+    config_file: Path | None = None
+
+    def settings(self, **overrides: Any) -> Settings:
+        """Settings from the config file and environment, with CLI flag overrides on top."""
+        settings = load_settings(self.config_file, **overrides)
+        configure_logging(settings.logging.level, settings.logging.format)
+        return settings
+
+
+STATE = CliState()

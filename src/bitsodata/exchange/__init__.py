@@ -1,0 +1,1 @@
+"""Bitso adapters: payload parsing into typed objects, REST and WebSocket clients."""

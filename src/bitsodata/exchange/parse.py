@@ -1,0 +1,201 @@
+"""Parse Bitso REST and WebSocket payloads into typed objects — the only place raw JSON is read.
+
+Prices stay ``Decimal`` from the wire (``json.loads(..., parse_float=Decimal)`` and string fields).
+Anything off-shape raises ``PayloadError``; error envelopes raise ``ApiError``/``RateLimitedError``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from bitsodata.domain.book import OrderBook, PriceLevel, TopOfBook
+from bitsodata.errors import ApiError, PayloadError, RateLimitedError
+
+RATE_LIMIT_CODES = frozenset({"0801"})
+RATE_LIMIT_STATUSES = frozenset({420, 429})
+
+
+def loads(text: str | bytes) -> Any:
+    """JSON with exact decimals; non-JSON (HTML error pages) becomes ``PayloadError``."""
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except (ValueError, TypeError) as exc:
+        snippet = text[:80] if isinstance(text, str) else text[:80].decode("utf-8", "replace")
+        raise PayloadError("response is not JSON", snippet=snippet) from exc
+
+
+def decimal_field(obj: dict[str, Any], key: str) -> Decimal:
+    """A numeric field sent as a string (or number) as an exact ``Decimal``."""
+    raw = obj.get(key)
+    if raw is None or isinstance(raw, bool):
+        raise PayloadError("missing or invalid number", field=key)
+    try:
+        value = Decimal(str(raw))
+    except InvalidOperation as exc:
+        raise PayloadError("not a number", field=key, value=raw) from exc
+    if not value.is_finite():
+        raise PayloadError("not a finite number", field=key, value=raw)
+    return value
+
+
+def parse_timestamp(text: Any) -> datetime:
+    """REST ISO-8601 in any of its three styles (``+00:00``, ``+0000``, ``.000+00:00``)."""
+    if not isinstance(text, str):
+        raise PayloadError("timestamp is not a string", value=text)
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise PayloadError("bad timestamp", value=text) from exc
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def epoch_ms(value: Any) -> datetime:
+    """WebSocket epoch-millisecond integers."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise PayloadError("epoch milliseconds expected", value=value)
+    return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
+
+
+def unwrap(body: Any, *, status: int | None = None) -> Any:
+    """The ``payload`` of a success envelope, or the matching error raised."""
+    if not isinstance(body, dict) or "success" not in body:
+        raise PayloadError("not a Bitso envelope", status=status)
+    if body["success"] is True:
+        if "payload" not in body:
+            raise PayloadError("success envelope without payload", status=status)
+        return body["payload"]
+    error = body.get("error") or {}
+    code = str(error.get("code", "")).zfill(4) if error.get("code") is not None else ""
+    message = str(error.get("message", "unknown error"))
+    if code in RATE_LIMIT_CODES or status in RATE_LIMIT_STATUSES:
+        raise RateLimitedError(message, code=code or "0801", status=status)
+    raise ApiError(message, code=code, status=status)
+
+
+def _levels(entries: Any, book: str, side: str) -> tuple[PriceLevel, ...]:
+    if not isinstance(entries, list):
+        raise PayloadError("book side is not a list", book=book, side=side)
+    out = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise PayloadError("book entry is not an object", book=book, side=side)
+        oid = entry.get("oid", entry.get("o"))
+        price = decimal_field(entry, "price" if "price" in entry else "r")
+        amount = decimal_field(entry, "amount" if "amount" in entry else "a")
+        out.append(PriceLevel(price, amount, str(oid) if oid is not None else None))
+    return tuple(out)
+
+
+def parse_order_book(payload: Any, book: str) -> OrderBook:
+    """REST ``order_book`` payload (aggregated or not)."""
+    if not isinstance(payload, dict):
+        raise PayloadError("order_book payload is not an object", book=book)
+    seq = payload.get("sequence")
+    try:
+        sequence = int(seq) if seq is not None else None
+    except (TypeError, ValueError) as exc:
+        raise PayloadError("bad sequence", book=book, value=seq) from exc
+    updated = payload.get("updated_at")
+    return OrderBook(
+        book=book,
+        bids=_levels(payload.get("bids"), book, "bids"),
+        asks=_levels(payload.get("asks"), book, "asks"),
+        updated_at=parse_timestamp(updated) if updated is not None else None,
+        sequence=sequence,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Ticker:
+    """REST ``ticker`` for one book (the fields a spread monitor uses)."""
+
+    book: str
+    bid: Decimal
+    ask: Decimal
+    last: Decimal
+    created_at: datetime
+
+
+def parse_ticker(payload: Any) -> Ticker:
+    """One ticker object."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("book"), str):
+        raise PayloadError("ticker payload is not an object with a book")
+    return Ticker(
+        book=payload["book"],
+        bid=decimal_field(payload, "bid"),
+        ask=decimal_field(payload, "ask"),
+        last=decimal_field(payload, "last"),
+        created_at=parse_timestamp(payload.get("created_at")),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Control:
+    """A WebSocket message without data: an ack, a keep-alive or an unknown type."""
+
+    type: str
+    response: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrdersMessage:
+    """A WebSocket ``orders`` message: a full replacement of the top of one book."""
+
+    book: OrderBook
+    sent: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class DiffOrdersMessage:
+    """A WebSocket ``diff-orders`` message (only the sequence matters to the monitor)."""
+
+    book: str
+    sequence: int
+    sent: datetime | None
+    payload: tuple[dict[str, Any], ...]
+
+
+WsMessage = Control | OrdersMessage | DiffOrdersMessage
+
+
+def parse_ws_message(text: str | bytes) -> WsMessage:
+    """Route a WebSocket frame by ``type``; anything without ``payload`` is control traffic."""
+    msg = loads(text)
+    if not isinstance(msg, dict) or not isinstance(msg.get("type"), str):
+        raise PayloadError("websocket message without a type")
+    kind = msg["type"]
+    if "payload" not in msg:
+        return Control(kind, msg.get("response"))
+    book = msg.get("book")
+    if not isinstance(book, str):
+        raise PayloadError("websocket data message without a book", type=kind)
+    sent = epoch_ms(msg["sent"]) if msg.get("sent") is not None else None
+    if kind == "orders":
+        payload = msg["payload"]
+        if not isinstance(payload, dict):
+            raise PayloadError("orders payload is not an object", book=book)
+        ob = OrderBook(
+            book=book,
+            bids=_levels(payload.get("bids", []), book, "bids"),
+            asks=_levels(payload.get("asks", []), book, "asks"),
+            updated_at=sent,
+        )
+        return OrdersMessage(ob, sent)
+    if kind == "diff-orders":
+        seq = msg.get("sequence")
+        if isinstance(seq, bool) or not isinstance(seq, int):
+            raise PayloadError("diff-orders without an integer sequence", book=book)
+        payload = msg["payload"]
+        if not isinstance(payload, list):
+            raise PayloadError("diff-orders payload is not a list", book=book)
+        return DiffOrdersMessage(book, seq, sent, tuple(payload))
+    return Control(kind)
+
+
+def top_from_orders(message: OrdersMessage, received_at: float) -> TopOfBook:
+    """Best bid/ask of an ``orders`` message (derived from the arrays, never from ``t``)."""
+    return message.book.top(received_at=received_at, source="ws")

@@ -1,0 +1,161 @@
+"""Typed settings, loaded once at the edge and passed down as objects.
+
+Sources, strongest first: explicit overrides (CLI flags), environment variables
+``BITSODATA_<SECTION>__<KEY>``, a TOML file (``--config`` or ``BITSODATA_CONFIG``), defaults.
+Unknown keys are an error everywhere, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from bitsodata.errors import ConfigError
+
+
+class Section(BaseModel):
+    """Base of every settings section: frozen, unknown keys rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ExchangeSettings(Section):
+    """Where the exchange is and how hard we may hit it."""
+
+    rest_url: str = "https://api.bitso.com/v3"
+    """REST base URL including the version prefix (``/v3`` or ``/api/v3``)."""
+    ws_url: str = "wss://ws.bitso.com"
+    """WebSocket URL."""
+    rest_requests_per_minute: int = Field(default=60, gt=0)
+    """Budget for all REST calls of the process (Bitso documents 60/min per IP)."""
+    rest_timeout_seconds: float = Field(default=5.0, gt=0)
+    """Timeout of one REST request."""
+    ws_silence_seconds: float = Field(default=10.0, gt=0)
+    """No message at all (data or keep-alive) for this long means the stream is dead."""
+    lockout_seconds: float = Field(default=60.0, ge=0)
+    """How long every REST call stops after a rate-limit answer (0801 / 420 / 429)."""
+
+
+class MonitorSettings(Section):
+    """The spread collector."""
+
+    books: tuple[str, ...] = ("btc_mxn", "usd_mxn")
+    """Order books to watch."""
+    window_seconds: int = Field(default=600, gt=0)
+    """Length of one lake file's window; must divide a day."""
+    stale_after_seconds: float = Field(default=10.0, gt=0)
+    """A REST value older than this, or a silent link for this long, gives ``stale`` rows."""
+    journal_dir: Path = Path(".bitsodata/journal")
+    """Local append-only journal; every observation lands here first."""
+    format: Literal["parquet", "csv"] = "parquet"
+    """Format of the window files."""
+    metrics_port: int | None = None
+    """Serve Prometheus metrics (and /healthz) on this port when set."""
+
+
+class LakeSettings(Section):
+    """The data lake: a local folder or ``s3://bucket/prefix``."""
+
+    url: str = "./lake"
+    """Local path or ``s3://bucket/prefix``."""
+    s3_endpoint_url: str | None = None
+    """S3 endpoint (for S3-compatible stores); AWS's default when unset."""
+    s3_region: str = "us-east-1"
+    """S3 region."""
+    s3_access_key_id: SecretStr | None = None
+    """S3 access key; the AWS credential chain is used when unset."""
+    s3_secret_access_key: SecretStr | None = None
+    """S3 secret key; the AWS credential chain is used when unset."""
+    upload_queue_dir: Path = Path(".bitsodata/upload-queue")
+    """Files waiting for an S3 upload (kept across restarts)."""
+
+
+class AlertSettings(Section):
+    """Alert rules and where alerts go."""
+
+    rules_file: Path | None = None
+    """TOML rules file; defaults (0.1 / 0.5 / 1.0 % on every book) when unset."""
+    webhook_url: SecretStr | None = None
+    """JSON POST target (Slack-compatible body); no webhook when unset."""
+    outbox_dir: Path = Path(".bitsodata/outbox")
+    """Persistent outbox for webhook deliveries."""
+
+
+class WarehouseSettings(Section):
+    """The user-activity warehouse."""
+
+    db: str = "warehouse.duckdb"
+    """DuckDB file path or ``postgresql://`` URL."""
+    timezone: str = "UTC"
+    """Time zone that defines a calendar day for the questions."""
+
+
+class LoggingSettings(Section):
+    """Structured logs."""
+
+    level: str = "INFO"
+    """Log level name."""
+    format: Literal["json", "console"] = "console"
+    """``json`` for one JSON object per line, ``console`` for humans."""
+
+
+class Settings(BaseSettings):
+    """Every setting of bitsodata, grouped by section."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BITSODATA_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    exchange: ExchangeSettings = ExchangeSettings()
+    monitor: MonitorSettings = MonitorSettings()
+    lake: LakeSettings = LakeSettings()
+    alerts: AlertSettings = AlertSettings()
+    warehouse: WarehouseSettings = WarehouseSettings()
+    logging: LoggingSettings = LoggingSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = _TOML_PATH.get("path")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+        return tuple(sources)
+
+
+_TOML_PATH: dict[str, Path | None] = {"path": None}
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build the settings from overrides, environment and an optional TOML file.
+
+    ``overrides`` are section dicts, e.g. ``monitor={"window_seconds": 10}``.
+    """
+    path = config_file or (Path(p) if (p := os.environ.get("BITSODATA_CONFIG")) else None)
+    if path is not None and not path.is_file():
+        raise ConfigError("settings file not found", path=str(path))
+    _TOML_PATH["path"] = path
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(f"invalid settings: {exc}", path=str(path) if path else None) from exc
+    finally:
+        _TOML_PATH["path"] = None
