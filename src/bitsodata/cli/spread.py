@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from bitsodata.cli import spread_collect, spread_lake
+
 app = typer.Typer(
     help="Collect order-book spreads into the lake and analyse them.", no_args_is_help=True
 )
+spread_collect.register(app)
+spread_lake.register(app)
