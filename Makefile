@@ -8,6 +8,9 @@ STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
+
+# Fragments: Airflow environment and checks, operations tooling.
+-include mk/*.mk
 .PHONY: help venv system-deps demo test check lint types pytest bench fmt clean
 
 help: ## Show the targets

@@ -8,6 +8,7 @@ Unknown keys are an error everywhere, so a typo never silently falls back to a d
 from __future__ import annotations
 
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -60,6 +61,14 @@ class MonitorSettings(Section):
     """Format of the window files."""
     metrics_port: int | None = None
     """Serve Prometheus metrics (and /healthz) on this port when set."""
+    quality_alert_after_seconds: float = Field(default=30.0, ge=0)
+    """A stream down, or a book stale or missing, this long raises a data-quality alert."""
+    window_late_seconds: float = Field(default=30.0, gt=0)
+    """A window file not in the lake this long after its window ended is late (alert, /healthz)."""
+    backfill_max_seconds: int = Field(default=3600, ge=0)
+    """On restart, windows wholly inside the downtime are written all-``missing`` this far back."""
+    stop_grace_seconds: float = Field(default=15.0, gt=0)
+    """On stop, how long pending window files may still take to reach the lake."""
 
 
 class LakeSettings(Section):
@@ -77,6 +86,12 @@ class LakeSettings(Section):
     """S3 secret key; the AWS credential chain is used when unset."""
     upload_queue_dir: Path = Path(".bitsodata/upload-queue")
     """Files waiting for an S3 upload (kept across restarts)."""
+    s3_timeout_seconds: float = Field(default=5.0, gt=0)
+    """Connect and read timeout of one S3 request."""
+    s3_max_attempts: int = Field(default=2, ge=1)
+    """Attempts per S3 request (botocore retries) before the upload stays queued."""
+    upload_retry_seconds: float = Field(default=5.0, ge=0)
+    """After a failed upload, writes only queue for this long before trying the store again."""
 
 
 class AlertSettings(Section):
@@ -88,6 +103,10 @@ class AlertSettings(Section):
     """JSON POST target (Slack-compatible body); no webhook when unset."""
     outbox_dir: Path = Path(".bitsodata/outbox")
     """Persistent outbox for webhook deliveries."""
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+    """Timeout of one webhook POST."""
+    webhook_max_backoff_seconds: float = Field(default=60.0, gt=0)
+    """Longest wait between two delivery attempts while the receiver fails."""
 
 
 class WarehouseSettings(Section):
@@ -97,6 +116,31 @@ class WarehouseSettings(Section):
     """DuckDB file path or ``postgresql://`` URL."""
     timezone: str = "UTC"
     """Time zone that defines a calendar day for the questions."""
+
+
+class OrchestrationSettings(Section):
+    """The Airflow DAGs (``dags/``): the warehouse's daily batches and the lake audit."""
+
+    source_dir: Path = Path("data")
+    """CSV snapshots the daily batches are cut from (``warehouse_daily`` lands one day of them)."""
+    landing_dir: Path = Path("landing")
+    """Landing area of the daily batches: ``date=YYYY-MM-DD/<source files>``."""
+    export_dir: Path = Path("export")
+    """One CSV per warehouse table, rewritten after every daily load."""
+    erd_path: Path = Path("erd.svg")
+    """The ERD image drawn from the live warehouse schema after every daily load."""
+    start_date: date = date(2020, 1, 1)
+    """First day ``warehouse_daily`` loads (catch-up runs every day since)."""
+    audit_grace_seconds: int = Field(default=120, ge=0)
+    """A window file is due this long after its window closed."""
+    audit_lookback_seconds: int = Field(default=3600, gt=0)
+    """Each audit run checks the windows that fell due in this span before the run's end."""
+    audit_missing_after_seconds: int = Field(default=900, ge=0)
+    """A due window still absent this long after its due time is ``missing``; before, ``late``."""
+    audit_min_ok_share: float = Field(default=0.9, ge=0, le=1)
+    """A window with a smaller share of ``ok`` rows is ``incomplete``."""
+    compact_after_seconds: int = Field(default=1800, ge=0, lt=86_400)
+    """The day's compaction runs in the audit run that covers this long after midnight (UTC)."""
 
 
 class LoggingSettings(Section):
@@ -124,6 +168,7 @@ class Settings(BaseSettings):
     alerts: AlertSettings = AlertSettings()
     warehouse: WarehouseSettings = WarehouseSettings()
     logging: LoggingSettings = LoggingSettings()
+    orchestration: OrchestrationSettings = OrchestrationSettings()
 
     @classmethod
     def settings_customise_sources(

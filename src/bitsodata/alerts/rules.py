@@ -1,0 +1,268 @@
+"""Spread alert rules: typed, validated, stored as ``[[rule]]`` tables in a TOML file.
+
+``RulesFile`` re-reads the file when it changes so the running collector picks up edits without a
+restart; a broken edit keeps the previous rules (and says so in the log).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import tempfile
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from bitsodata.errors import ConfigError
+from bitsodata.lake.layout import check_book
+from bitsodata.logs import event
+
+log = logging.getLogger(__name__)
+
+ALL_BOOKS = "*"
+SEVERITIES: tuple[str, ...] = ("info", "warning", "critical")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+_KEYS = frozenset({"name", "book", "above", "for_seconds", "clear_below", "severity"})
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """Alert when a book's spread (percent) stays above ``above`` for ``for_seconds`` seconds.
+
+    The alert resolves when the spread drops to ``clear_below`` (hysteresis) or, when that is
+    unset, back to ``above`` or below.
+    """
+
+    name: str
+    book: str
+    above: Decimal
+    for_seconds: int = 0
+    clear_below: Decimal | None = None
+    severity: str = "warning"
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+    def applies_to(self, book: str) -> bool:
+        """The rule watches this book."""
+        return self.book in (ALL_BOOKS, book)
+
+    @property
+    def clear_level(self) -> Decimal:
+        """The spread at or below which a firing alert resolves."""
+        return self.above if self.clear_below is None else self.clear_below
+
+    def to_dict(self) -> dict[str, Any]:
+        """TOML-ready mapping (optional fields left out when unset)."""
+        data: dict[str, Any] = {"name": self.name, "book": self.book, "above": self.above}
+        if self.for_seconds:
+            data["for_seconds"] = self.for_seconds
+        if self.clear_below is not None:
+            data["clear_below"] = self.clear_below
+        data["severity"] = self.severity
+        return data
+
+
+def _validate(rule: Rule) -> None:
+    where = f"rule {rule.name!r}"
+    if not isinstance(rule.name, str) or not _NAME.fullmatch(rule.name):
+        raise ConfigError(
+            f"bad rule name {rule.name!r}: use 1-64 letters, digits, '_', '.', '-'", rule=rule.name
+        )
+    if rule.book != ALL_BOOKS:
+        try:
+            check_book(rule.book)
+        except (ValueError, TypeError) as exc:
+            raise ConfigError(
+                f"{where}: book must be '*' or a book id like btc_mxn", rule=rule.name
+            ) from exc
+    if not isinstance(rule.above, Decimal) or not rule.above.is_finite() or rule.above < 0:
+        raise ConfigError(f"{where}: above must be a percentage >= 0", rule=rule.name)
+    if isinstance(rule.for_seconds, bool) or not isinstance(rule.for_seconds, int):
+        raise ConfigError(f"{where}: for_seconds must be a whole number", rule=rule.name)
+    if rule.for_seconds < 0:
+        raise ConfigError(f"{where}: for_seconds must be >= 0", rule=rule.name)
+    if rule.clear_below is not None:
+        clear = rule.clear_below
+        if not isinstance(clear, Decimal) or not clear.is_finite() or clear < 0:
+            raise ConfigError(f"{where}: clear_below must be a percentage >= 0", rule=rule.name)
+        if clear > rule.above:
+            raise ConfigError(
+                f"{where}: clear_below ({clear}) must be <= above ({rule.above})", rule=rule.name
+            )
+    if rule.severity not in SEVERITIES:
+        raise ConfigError(
+            f"{where}: severity must be one of {', '.join(SEVERITIES)}", rule=rule.name
+        )
+
+
+DEFAULT_RULES: tuple[Rule, ...] = (
+    Rule("spread-0.1", ALL_BOOKS, Decimal("0.1"), severity="info"),
+    Rule("spread-0.5", ALL_BOOKS, Decimal("0.5"), severity="warning"),
+    Rule("spread-1.0", ALL_BOOKS, Decimal("1.0"), severity="critical"),
+)
+
+
+def to_decimal(value: object, field: str, name: str = "?") -> Decimal:
+    """A percentage from TOML (float parsed as Decimal, int, or string) or the CLI."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | str | float):
+        raise ConfigError(f"rule {name!r}: {field} must be a number", rule=name)
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise ConfigError(f"rule {name!r}: {field} must be a number, got {value!r}") from exc
+    return number
+
+
+def rule_from_mapping(data: Mapping[str, Any], index: int = 0) -> Rule:
+    """One ``[[rule]]`` table as a validated ``Rule``."""
+    name = data.get("name")
+    label = name if isinstance(name, str) else f"#{index + 1}"
+    unknown = sorted(set(data) - _KEYS)
+    if unknown:
+        raise ConfigError(f"rule {label!r}: unknown key(s) {', '.join(unknown)}", rule=label)
+    for key in ("name", "above"):
+        if key not in data:
+            raise ConfigError(f"rule {label!r}: missing required key {key!r}", rule=label)
+    clear = data.get("clear_below")
+    return Rule(
+        name=data["name"],
+        book=data.get("book", ALL_BOOKS),
+        above=to_decimal(data["above"], "above", label),
+        for_seconds=data.get("for_seconds", 0),
+        clear_below=None if clear is None else to_decimal(clear, "clear_below", label),
+        severity=data.get("severity", "warning"),
+    )
+
+
+def check_unique(rules: Sequence[Rule]) -> tuple[Rule, ...]:
+    """Rule names identify alerts, so they must be unique."""
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.name in seen:
+            raise ConfigError(f"duplicate rule name {rule.name!r}", rule=rule.name)
+        seen.add(rule.name)
+    return tuple(rules)
+
+
+def parse_rules(text: str, path: Path | str | None = None) -> tuple[Rule, ...]:
+    """Rules from TOML text; every problem is a ``ConfigError`` naming the file and rule."""
+    try:
+        doc = tomllib.loads(text, parse_float=Decimal)
+        unknown = sorted(set(doc) - {"rule"})
+        if unknown:
+            raise ConfigError(f"unknown top-level key(s) {', '.join(unknown)}; expected [[rule]]")
+        tables = doc.get("rule", [])
+        if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+            raise ConfigError("'rule' must be an array of tables ([[rule]])")
+        return check_unique([rule_from_mapping(t, i) for i, t in enumerate(tables)])
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"rules file is not valid TOML: {exc}", path=str(path)) from exc
+    except ConfigError as exc:
+        if path is None or "path" in exc.context:
+            raise
+        raise ConfigError(exc.message, path=str(path), **exc.context) from exc
+
+
+def dumps_rules(rules: Sequence[Rule]) -> str:
+    """TOML text with one ``[[rule]]`` table per rule (parse_rules' inverse)."""
+    check_unique(rules)
+    header = "# bitsodata spread alert rules (percent of the ask); edit freely, reloaded live.\n"
+    return header + "".join(f"\n[[rule]]\n{tomli_w.dumps(r.to_dict())}" for r in rules)
+
+
+def load_rules(path: Path) -> tuple[Rule, ...]:
+    """Rules of a TOML file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError("rules file not found", path=str(path)) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read rules file: {exc}", path=str(path)) from exc
+    return parse_rules(text, path)
+
+
+def save_rules(path: Path, rules: Sequence[Rule]) -> None:
+    """Write the rules atomically (temp file + rename), so a live reader never sees half a file."""
+    text = dumps_rules(rules)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class RulesFile:
+    """The rules in force, re-read when the file changes (mtime/size, then content hash).
+
+    ``path=None`` means the default rules. A missing or broken file at start is an error; later,
+    a broken or vanished file keeps the previous rules and logs an error once per bad version.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._rules = DEFAULT_RULES if path is None else load_rules(path)
+        self._stat: tuple[int, int] | None = self._stat_now()
+        self._digest: str | None = self._digest_now()
+        self._bad: str | None = None
+
+    def current(self) -> tuple[Rule, ...]:
+        """The rules in force."""
+        return self._rules
+
+    def reload_if_changed(self) -> tuple[Rule, ...] | None:
+        """The new rules when the file changed and parses; None otherwise."""
+        if self.path is None:
+            return None
+        stat = self._stat_now()
+        if stat == self._stat:
+            return None
+        self._stat = stat
+        digest = self._digest_now()
+        if digest is None:
+            self._report("rules_file_missing", "rules file vanished; keeping the previous rules")
+            return None
+        if digest in (self._digest, self._bad):
+            return None
+        try:
+            rules = load_rules(self.path)
+        except ConfigError as exc:
+            self._bad = digest
+            self._report("rules_file_invalid", f"{exc}; keeping the previous rules")
+            return None
+        self._digest, self._bad, self._rules = digest, None, rules
+        event(log, "rules_reloaded", path=str(self.path), rules=len(rules))
+        return rules
+
+    def _report(self, name: str, message: str) -> None:
+        event(log, name, logging.ERROR, path=str(self.path), error=message)
+
+    def _stat_now(self) -> tuple[int, int] | None:
+        if self.path is None:
+            return None
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size)
+
+    def _digest_now(self) -> str | None:
+        if self.path is None:
+            return None
+        try:
+            return hashlib.sha256(self.path.read_bytes()).hexdigest()
+        except OSError:
+            return None

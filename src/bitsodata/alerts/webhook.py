@@ -1,0 +1,205 @@
+"""Webhook delivery through a durable outbox: at-least-once, survives restarts and outages.
+
+``publish`` writes the event as one file in the outbox directory (atomic, fsynced) and returns;
+``run`` POSTs the files oldest first and deletes each only after a 2xx answer. Failures back off
+exponentially (with jitter); a 4xx other than 408/425/429 will never succeed, so that file moves
+to ``dead/`` instead of blocking the queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import random
+import re
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bitsodata.alerts.events import FIRING, AlertEvent, describe
+from bitsodata.clock import Clock
+from bitsodata.logs import event
+
+log = logging.getLogger(__name__)
+
+_FILE = re.compile(r"^(\d{12})-[A-Za-z0-9_.-]+\.json$")
+_RETRYABLE_4XX = frozenset({408, 425, 429})
+_COLORS = {"critical": "#d00000", "warning": "#f2c744", "info": "#439fe0"}
+
+
+def slack_body(alert: AlertEvent) -> dict[str, Any]:
+    """Slack-compatible JSON (``text`` + ``attachments``) with every event field on top."""
+    icon = ":rotating_light:" if alert.state == FIRING else ":white_check_mark:"
+    text = f"{icon} [{alert.severity.upper()}] {alert.state} {alert.rule} on {alert.book}: "
+    fields = [
+        {"title": "Value", "value": describe(alert.value), "short": True},
+        {"title": "Threshold", "value": describe(alert.threshold), "short": True},
+        {"title": "At", "value": alert.to_dict()["at"], "short": True},
+        {"title": "Since", "value": alert.to_dict()["since"], "short": True},
+    ]
+    color = "#2eb886" if alert.state != FIRING else _COLORS.get(alert.severity, "#f2c744")
+    attachment = {"color": color, "fallback": text + alert.message, "fields": fields}
+    return {"text": text + alert.message, "attachments": [attachment], **alert.to_dict()}
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    fd = os.open(path.parent, os.O_RDONLY)  # make the rename itself durable
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class WebhookOutbox:
+    """An ``AlertSink`` whose deliveries survive receiver outages and process restarts."""
+
+    def __init__(
+        self,
+        url: str,
+        outbox_dir: Path,
+        clock: Clock,
+        *,
+        client: httpx.AsyncClient | None = None,
+        timeout: float = 5.0,
+        min_backoff: float = 0.5,
+        max_backoff: float = 60.0,
+        idle_poll: float = 1.0,
+    ) -> None:
+        self.url = url
+        self.dir = outbox_dir
+        self.dead_dir = outbox_dir / "dead"
+        self._clock = clock
+        self._client = client
+        self._timeout = timeout
+        self._min_backoff, self._max_backoff = min_backoff, max_backoff
+        self._idle_poll = idle_poll
+        self._lock = threading.Lock()
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._seq = max((int(m[1]) for m in map(_FILE.match, self._names()) if m), default=0)
+        self.delivered = 0
+        self.failures = 0
+
+    def _names(self) -> list[str]:
+        return sorted(p.name for p in self.dir.iterdir() if _FILE.match(p.name))
+
+    def pending(self) -> list[Path]:
+        """Outbox files waiting for delivery, oldest first."""
+        return [self.dir / name for name in self._names()]
+
+    def publish(self, alert: AlertEvent) -> None:
+        """Persist the event to the outbox (durable before returning) and wake the sender."""
+        with self._lock:
+            self._seq += 1
+            slug = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{alert.rule}-{alert.book}-{alert.state}")
+            path = self.dir / f"{self._seq:012d}-{slug[:80]}.json"
+            _write_atomic(path, json.dumps(alert.to_dict(), sort_keys=True).encode())
+        self._notify()
+
+    def _notify(self) -> None:
+        loop, wake = self._loop, self._wake
+        if loop is None or wake is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            wake.set()
+        else:
+            loop.call_soon_threadsafe(wake.set)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until ``stop`` is set; undelivered files stay for the next run."""
+        self._loop, self._wake = asyncio.get_running_loop(), asyncio.Event()
+        client = self._client or httpx.AsyncClient(timeout=self._timeout)
+        try:
+            await self._loop_until(stop, client)
+        finally:
+            self._wake = None
+            if self._client is None:
+                await client.aclose()
+
+    async def _loop_until(self, stop: asyncio.Event, client: httpx.AsyncClient) -> None:
+        failures = 0
+        while not stop.is_set():
+            assert self._wake is not None
+            self._wake.clear()
+            files = self.pending()
+            if not files:
+                await _first(stop.wait(), self._wake.wait(), timeout=self._idle_poll)
+                continue
+            for path in files:
+                if stop.is_set():
+                    return
+                if await self._deliver(client, path):
+                    failures = 0
+                    continue
+                failures += 1
+                await self._backoff(stop, failures)
+                break
+
+    async def _deliver(self, client: httpx.AsyncClient, path: Path) -> bool:
+        """True when the file is done with (delivered or dead); False to retry later."""
+        try:
+            alert = AlertEvent.from_dict(json.loads(path.read_bytes()))
+        except FileNotFoundError:
+            return True  # another sender got it
+        except (ValueError, KeyError) as exc:
+            return self._bury(path, f"unreadable outbox file: {exc}")
+        headers = {"Idempotency-Key": alert.key}
+        try:
+            resp = await client.post(self.url, json=slack_body(alert), headers=headers)
+        except httpx.HTTPError as exc:
+            return self._failed(alert, f"{type(exc).__name__}: {exc}")
+        if 200 <= resp.status_code < 300:
+            path.unlink(missing_ok=True)
+            self.delivered += 1
+            event(log, "alert_delivered", key=alert.key, status=resp.status_code)
+            return True
+        if 400 <= resp.status_code < 500 and resp.status_code not in _RETRYABLE_4XX:
+            return self._bury(path, f"receiver refused it with HTTP {resp.status_code}")
+        return self._failed(alert, f"HTTP {resp.status_code}")
+
+    def _failed(self, alert: AlertEvent, why: str) -> bool:
+        self.failures += 1
+        event(log, "alert_delivery_failed", logging.WARNING, key=alert.key, error=why)
+        return False
+
+    def _bury(self, path: Path, why: str) -> bool:
+        self.dead_dir.mkdir(exist_ok=True)
+        os.replace(path, self.dead_dir / path.name)
+        event(log, "alert_undeliverable", logging.ERROR, file=path.name, error=why)
+        return True
+
+    async def _backoff(self, stop: asyncio.Event, failures: int) -> None:
+        delay = min(self._max_backoff, self._min_backoff * 2 ** min(failures - 1, 30))
+        delay *= random.uniform(0.5, 1.0)  # jitter: many senders do not retry in lockstep
+        await _first(stop.wait(), self._clock.sleep_until(self._clock.now() + delay))
+
+
+async def _first(*aws: Any, timeout: float | None = None) -> None:
+    """Wait until the first awaitable finishes (or the timeout), then cancel the rest."""
+    tasks = [asyncio.ensure_future(a) for a in aws]
+    try:
+        await asyncio.wait(tasks, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
