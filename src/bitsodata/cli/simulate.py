@@ -2,8 +2,110 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from bitsodata.simulator import FAULTS, SimConfig, SimulatorServer, parse_fault
+from bitsodata.simulator.server import serve
 
 app = typer.Typer(
     help="Run a Bitso-compatible exchange offline (REST + WebSocket).", no_args_is_help=True
 )
+
+_FAULT_HELP = (
+    "Switch a fault on at start, NAME[:BOOK][=VALUE]; repeatable. Known: "
+    + ", ".join(sorted(FAULTS))
+    + ". Change faults at run time with POST/DELETE /_control/faults (see docs/simulator.md)."
+)
+
+
+@app.command("exchange")
+def exchange(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option(help="Port for REST, WebSocket and control; 0 picks a free one.")
+    ] = 8765,
+    books: Annotated[
+        str,
+        typer.Option(help="Comma-separated books; any lower-case major_minor name is accepted."),
+    ] = "btc_mxn,usd_mxn",
+    extra_books: Annotated[
+        int,
+        typer.Option(min=0, help="Add N generic books (sim001_mxn, ...) to test scale."),
+    ] = 0,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same books.")] = 1,
+    speed: Annotated[
+        float, typer.Option(min=0.01, help="Market seconds per wall second (accelerated clock).")
+    ] = 1.0,
+    fault: Annotated[list[str] | None, typer.Option("--fault", help=_FAULT_HELP)] = None,
+    replay: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--replay",
+            help="Recorded observations (CSV/Parquet with orderbook_timestamp, book, bid, ask, or "
+            "a folder of them) that drive the books; repeatable.",
+        ),
+    ] = None,
+    replay_loop: Annotated[
+        bool, typer.Option(help="Start the recording again when it ends.")
+    ] = True,
+    ka_interval: Annotated[
+        float, typer.Option(min=0.05, help="Seconds between WebSocket keep-alive frames.")
+    ] = 5.0,
+    rate_limit: Annotated[
+        int, typer.Option(min=1, help="REST requests allowed per client IP per window.")
+    ] = 60,
+    rate_limit_window: Annotated[
+        float, typer.Option(min=0.1, help="Length of a rate-limit window in seconds.")
+    ] = 60.0,
+    rate_limit_status: Annotated[
+        int, typer.Option(help="HTTP status of a rate-limit answer (Bitso: 420; or 429).")
+    ] = 420,
+    lockout_seconds: Annotated[
+        float, typer.Option(min=0.0, help="How long a client over the limit is refused.")
+    ] = 60.0,
+    update_rate: Annotated[
+        float, typer.Option(min=0.01, help="Book updates per market second per book.")
+    ] = 3.0,
+) -> None:
+    """Serve Bitso's public REST API and WebSocket from a simulated market until interrupted.
+
+    Prints `REST http://HOST:PORT/v3` and `WS ws://HOST:PORT/ws` once listening.
+    """
+    config = SimConfig(
+        host=host,
+        port=port,
+        books=tuple(b.strip() for b in books.split(",") if b.strip()),
+        extra_books=extra_books,
+        seed=seed,
+        speed=speed,
+        update_rate=update_rate,
+        ka_interval=ka_interval,
+        rate_limit=rate_limit,
+        rate_limit_window=rate_limit_window,
+        rate_limit_status=rate_limit_status,
+        lockout_seconds=lockout_seconds,
+        faults=tuple(parse_fault(f) for f in fault or ()),
+        replay=tuple(replay or ()),
+        replay_loop=replay_loop,
+    )
+    asyncio.run(_run(config))
+
+
+async def _run(config: SimConfig) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await serve(config, stop, _announce)
+
+
+def _announce(server: SimulatorServer) -> None:
+    print(f"REST {server.rest_url}", flush=True)
+    print(f"WS {server.ws_url}", flush=True)
+    print(f"control: {server.control_url}/faults", file=sys.stderr, flush=True)

@@ -1,7 +1,162 @@
-"""``bitsodata warehouse``: sample data, daily loads, the eight questions, exports and the ERD."""
+"""``bitsodata warehouse``: daily loads, the eight questions, exports, the ERD and checks."""
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bitsodata.cli.state import STATE
+from bitsodata.errors import WarehouseError
+from bitsodata.warehouse.loader import (
+    LoadReport,
+    count_lines,
+    day_batch,
+    landing_days,
+    load_batch,
+    open_db,
+)
 
 app = typer.Typer(help="Build and query the user-activity warehouse.", no_args_is_help=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="DuckDB file or postgresql:// URL (default: settings, warehouse.duckdb)."),
+]
+
+
+def _db(db: str | None) -> str:
+    return db or STATE.settings().warehouse.db
+
+
+def _summary(report: LoadReport) -> str:
+    return (
+        f"{report.batch}: {report.total_in} rows in, {report.total_loaded} loaded, "
+        f"{report.total_quarantined} quarantined, {report.users_touched} users touched "
+        f"({report.seconds:.2f} s)"
+    )
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=True,
+    )
+
+
+@app.command()
+def load(
+    batch: Annotated[Path | None, typer.Option("--batch", help="One batch folder of source CSVs.")] = None,
+    day: Annotated[
+        str | None, typer.Option("--day", help="Load this day (YYYY-MM-DD) from --landing.")
+    ] = None,
+    landing: Annotated[
+        Path | None,
+        typer.Option("--landing", help="Landing area (date=YYYY-MM-DD folders); every day without --day."),
+    ] = None,
+    source: Annotated[
+        Path | None, typer.Option("--source", help="A full snapshot folder, loaded as one batch.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Merge a batch (or every landed day, oldest first) into the warehouse, in one transaction each."""
+    target = _db(db)
+    if sum(x is not None for x in (batch, landing, source)) != 1:
+        raise WarehouseError("give exactly one of --batch, --landing (with or without --day), --source")
+    if landing is not None:
+        folders = [day_batch(landing, date.fromisoformat(day))] if day else [p for _, p in landing_days(landing)]
+    else:
+        folders = [batch or source]  # type: ignore[list-item]
+    with open_db(target) as handle, _progress() as progress:
+        if len(folders) > 1:
+            task = progress.add_task("loading days", total=len(folders))
+            reports = []
+            for folder in folders:
+                reports.append(load_batch(handle, folder))
+                progress.advance(task)
+            n_in = sum(r.total_in for r in reports)
+            n_q = sum(r.total_quarantined for r in reports)
+            typer.echo(f"{len(reports)} batches: {n_in} rows in, {n_in - n_q} loaded, {n_q} quarantined")
+            return
+        task = progress.add_task(f"loading {folders[0].name}", total=count_lines(folders[0]))
+        report = load_batch(handle, folders[0], on_rows=lambda n: progress.advance(task, n))
+    typer.echo(_summary(report))
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Question name, e.g. active-users.")],
+    day: Annotated[str | None, typer.Option("--day", help="UTC day YYYY-MM-DD.")] = None,
+    more_than: Annotated[
+        int, typer.Option("--more-than", help="frequent-depositors: deposits threshold.")
+    ] = 5,
+    user: Annotated[str | None, typer.Option("--user", help="User id.")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="First day, included.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last day, included.")] = None,
+    currency: Annotated[str | None, typer.Option("--currency", help="Currency code, e.g. mxn.")] = None,
+    db: DbOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+) -> None:
+    """Answer one of the eight business questions (names: see docs/warehouse.md)."""
+    from bitsodata.warehouse.questions import QUESTIONS, ask as ask_question, check_params, format_answer
+
+    if fmt not in ("table", "json", "csv"):
+        raise WarehouseError("--format must be table, json or csv")
+    given: dict[str, Any] = {
+        "day": day, "more_than": more_than, "user_id": user,
+        "date_from": date_from, "date_to": date_to, "currency": currency,
+    }
+    wanted = QUESTIONS[question].params if question in QUESTIONS else ()
+    params = check_params(question, {k: v for k, v in given.items() if k in wanted})
+    answer = ask_question(_db(db), question, **params)
+    typer.echo(format_answer(question, params, answer, fmt))
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Option("--out", help="Folder for one CSV (and Parquet) per table.")],
+    db: DbOption = None,
+    parquet: Annotated[bool, typer.Option("--parquet/--no-parquet", help="Also write Parquet.")] = True,
+) -> None:
+    """Write one CSV (and one Parquet file) per output table."""
+    from bitsodata.warehouse.export import export_tables
+
+    paths = export_tables(_db(db), out, parquet=parquet)
+    typer.echo(f"{len(paths)} files written to {out}")
+
+
+@app.command()
+def erd(
+    out: Annotated[Path, typer.Option("--out", help="SVG file to write.")] = Path("warehouse-erd.svg"),
+    db: DbOption = None,
+    mermaid: Annotated[
+        Path | None, typer.Option("--mermaid", help="Also write the Mermaid version to this file.")
+    ] = None,
+) -> None:
+    """Draw the entity-relationship diagram of the live schema as SVG (and Mermaid)."""
+    from bitsodata.warehouse.erd import write_erd, write_mermaid
+
+    write_erd(_db(db), out)
+    if mermaid is not None:
+        write_mermaid(_db(db), mermaid)
+    typer.echo(f"ERD written to {out}")
+
+
+@app.command()
+def checks(
+    db: DbOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Run the data-quality checks; exit 1 when one fails."""
+    from bitsodata.warehouse.checks import format_results, run_checks
+
+    results = run_checks(_db(db))
+    typer.echo(format_results(results, fmt))
+    if any(not r.passed for r in results):
+        raise typer.Exit(1)

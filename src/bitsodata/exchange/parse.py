@@ -133,6 +133,18 @@ def parse_ticker(payload: Any) -> Ticker:
     )
 
 
+def parse_available_books(payload: Any) -> list[str]:
+    """REST ``available_books`` payload: the book ids, in the exchange's order."""
+    if not isinstance(payload, list):
+        raise PayloadError("available_books payload is not a list")
+    books = []
+    for entry in payload:
+        if not isinstance(entry, dict) or not isinstance(entry.get("book"), str):
+            raise PayloadError("available_books entry without a book")
+        books.append(entry["book"])
+    return books
+
+
 @dataclass(frozen=True, slots=True)
 class Control:
     """A WebSocket message without data: an ack, a keep-alive or an unknown type."""
