@@ -1,0 +1,263 @@
+"""The top-of-book feed the monitor reads: WebSocket first, REST polling while the stream is down.
+
+``BitsoFeed`` keeps the newest ``TopOfBook`` per book (crossed or empty books are stored as they
+are; ``TopOfBook`` flags them and the monitor decides the status). ``FakeFeed`` is its test double.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import httpx
+
+from bitsodata.clock import Clock
+from bitsodata.domain.book import TopOfBook
+from bitsodata.errors import BudgetExhausted, ExchangeError
+from bitsodata.exchange.parse import OrdersMessage, top_from_orders
+from bitsodata.exchange.ratelimit import TokenBucket
+from bitsodata.exchange.rest import BitsoRest
+from bitsodata.exchange.stats import FeedStats
+from bitsodata.exchange.ws import Backoff, BitsoWebSocket
+from bitsodata.logs import event
+from bitsodata.settings import ExchangeSettings
+
+__all__ = ["BitsoFeed", "FakeFeed", "FeedStats", "LinkState", "TopOfBookFeed"]
+
+log = logging.getLogger(__name__)
+UpdateHook = Callable[[TopOfBook], None]
+
+
+@dataclass(frozen=True)
+class LinkState:
+    """How the feed is getting its data right now."""
+
+    ws_connected: bool
+    last_frame_at: float | None
+    """Epoch seconds (local receipt) of the last WS frame of any kind (data, ka, ack)."""
+    fallback_active: bool
+    """REST polling is running because the stream is down."""
+    locked_out_until: float | None
+    """Epoch seconds until which a REST lockout is in force."""
+
+
+class TopOfBookFeed(Protocol):
+    """What the monitor needs from a source of order-book tops."""
+
+    def latest(self, book: str) -> TopOfBook | None:
+        """Newest top of book from ws or rest, None before the first one."""
+        ...
+
+    def link_state(self) -> LinkState:
+        """Link health, for statuses, metrics and data-quality alerts."""
+        ...
+
+    @property
+    def stats(self) -> FeedStats:
+        """Counters for the metrics exporter."""
+        ...
+
+
+class BitsoFeed:
+    """WS ``orders`` first; round-robin REST ``order_book`` within the budget while it is down."""
+
+    def __init__(
+        self,
+        settings: ExchangeSettings,
+        books: Sequence[str],
+        clock: Clock,
+        *,
+        on_update: UpdateHook | None = None,
+        bucket: TokenBucket | None = None,
+        backoff: Backoff | None = None,
+        rng: random.Random | None = None,
+        idle_seconds: float = 0.05,
+        grace_seconds: float | None = None,
+    ) -> None:
+        self.settings = settings
+        self.books = tuple(books)
+        self._wanted = frozenset(self.books)
+        self.clock = clock
+        self.on_update = on_update
+        self._stats = FeedStats()
+        self.bucket = bucket or TokenBucket(settings.rest_requests_per_minute, clock)
+        self.ws = BitsoWebSocket(
+            settings.ws_url,
+            self.books,
+            clock=clock,
+            silence_seconds=settings.ws_silence_seconds,
+            backoff=backoff,
+            rng=rng,
+            stats=self._stats,
+        )
+        # Give the socket a moment to connect before spending REST budget on a fallback.
+        self.grace_seconds = (
+            grace_seconds if grace_seconds is not None else min(2.0, settings.ws_silence_seconds)
+        )
+        self._idle = idle_seconds
+        self._latest: dict[str, TopOfBook] = {}
+        self._started_at: float | None = None
+        self._next = 0
+        self._bootstrapped: dict[str, float] = {}  # book -> connection it was fetched for
+
+    @property
+    def stats(self) -> FeedStats:
+        return self._stats
+
+    def latest(self, book: str) -> TopOfBook | None:
+        return self._latest.get(book)
+
+    def link_state(self) -> LinkState:
+        return LinkState(
+            ws_connected=self.ws.connected,
+            last_frame_at=self.ws.last_frame_at,
+            fallback_active=self._ws_down(),
+            locked_out_until=self.bucket.lockout.until(),
+        )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Stream and poll until ``stop`` is set; link faults never end it."""
+        self._started_at = self.clock.now()
+        async with httpx.AsyncClient() as client:
+            rest = BitsoRest(
+                self.settings.rest_url,
+                bucket=self.bucket,
+                clock=self.clock,
+                timeout=self.settings.rest_timeout_seconds,
+                lockout_seconds=self.settings.lockout_seconds,
+                client=client,
+                stats=self._stats,
+            )
+            workers = [
+                asyncio.create_task(self._consume_ws(stop), name="feed-ws"),
+                asyncio.create_task(self._poll_rest(rest, stop), name="feed-rest"),
+            ]
+            stopper = asyncio.create_task(stop.wait(), name="feed-stop")
+            try:
+                await asyncio.wait([stopper, *workers], return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for task in [stopper, *workers]:
+                    task.cancel()
+                results = await asyncio.gather(stopper, *workers, return_exceptions=True)
+            for result in results:  # a worker that died of a bug must not pass silently
+                if isinstance(result, Exception):
+                    raise result
+
+    # -- the WebSocket side --
+
+    async def _consume_ws(self, stop: asyncio.Event) -> None:
+        async for message, received in self.ws.stream(stop):
+            if isinstance(message, OrdersMessage) and message.book.book in self._wanted:
+                self._store(top_from_orders(message, received))
+
+    def _ws_down(self) -> bool:
+        if self.ws.alive():
+            return False
+        started = self._started_at
+        return started is not None and self.clock.now() - started >= self.grace_seconds
+
+    # -- the REST side --
+
+    def _book_to_poll(self) -> str | None:
+        """Next book in round-robin order that needs REST, or None."""
+        if self._ws_down():
+            candidates = self.books
+        else:  # stream up: one snapshot per connection for a book it has never delivered
+            connected = self.ws.connected_at
+            if connected is None or self.clock.now() - connected < self.grace_seconds:
+                return None
+            candidates = tuple(
+                b
+                for b in self.books
+                if b not in self._latest and self._bootstrapped.get(b) != connected
+            )
+            if candidates:
+                self._bootstrapped[candidates[0]] = connected
+                return candidates[0]
+        if not candidates:
+            return None
+        book = candidates[self._next % len(candidates)]
+        self._next += 1
+        return book
+
+    async def _poll_rest(self, rest: BitsoRest, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            wait = self.bucket.seconds_until_available()
+            if wait > 0:  # wake up regularly: the stream may come back meanwhile
+                await self._sleep(min(wait, self._idle))
+                continue
+            book = self._book_to_poll()
+            if book is None:
+                await self._sleep(self._idle)
+                continue
+            await self._poll_once(rest, book)
+
+    async def _poll_once(self, rest: BitsoRest, book: str) -> None:
+        asked_at = self.clock.now()
+        try:
+            snapshot = await rest.order_book(book)
+        except BudgetExhausted:
+            return
+        except ExchangeError as exc:  # the bucket paces the retries
+            event(log, "rest_poll_failed", logging.WARNING, book=book, error=str(exc))
+            return
+        top = snapshot.top(received_at=self.clock.now(), source="rest")
+        current = self._latest.get(book)
+        if current is not None and current.source == "ws" and current.received_at >= asked_at:
+            return  # the stream delivered something newer while we were asking
+        self._store(top)
+
+    async def _sleep(self, seconds: float) -> None:
+        await self.clock.sleep_until(self.clock.now() + seconds)
+
+    def _store(self, top: TopOfBook) -> None:
+        self._latest[top.book] = top
+        if self.on_update is not None:
+            try:
+                self.on_update(top)
+            except Exception:  # a consumer bug must not stop the feed
+                log.exception("on_update hook failed")
+
+
+class FakeFeed:
+    """A feed driven by the test: ``set_top`` and ``set_link``; ``run`` just waits for ``stop``."""
+
+    def __init__(self, *, on_update: UpdateHook | None = None) -> None:
+        self.on_update = on_update
+        self._latest: dict[str, TopOfBook] = {}
+        self._link = LinkState(
+            ws_connected=True, last_frame_at=None, fallback_active=False, locked_out_until=None
+        )
+        self._stats = FeedStats()
+
+    @property
+    def stats(self) -> FeedStats:
+        return self._stats
+
+    def latest(self, book: str) -> TopOfBook | None:
+        return self._latest.get(book)
+
+    def link_state(self) -> LinkState:
+        return self._link
+
+    def set_top(self, top: TopOfBook) -> None:
+        """Make ``top`` the newest top of its book (and call ``on_update``)."""
+        self._latest[top.book] = top
+        if self.on_update is not None:
+            self.on_update(top)
+
+    def clear(self, book: str) -> None:
+        """Forget a book, as if nothing had been received for it."""
+        self._latest.pop(book, None)
+
+    def set_link(self, state: LinkState) -> None:
+        """Replace the reported link state."""
+        self._link = state
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Same shape as ``BitsoFeed.run``: returns when ``stop`` is set."""
+        await stop.wait()
