@@ -112,7 +112,11 @@ def query(
         QueryFormat, typer.Option("--format", help="Output: table, csv or json.")
     ] = QueryFormat.table,
 ) -> None:
-    """Run SQL (DuckDB) over the lake's window files, exposed as the `spreads` view."""
+    """Run SQL (DuckDB) over the lake's window files, exposed as the `spreads` view.
+
+    Columns: the file columns plus `date` and `hour`; filters on book/date/hour skip other files.
+    An S3 lake is fetched into a temporary folder first.
+    """
     from bitsodata.lake.query import run_query
 
     result = run_query(_lake(lake), sql)

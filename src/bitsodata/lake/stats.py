@@ -1,0 +1,116 @@
+"""``spread stats``: one book over [start, end) — rows, % missing, spread distribution, and the
+seconds spent above each alert threshold (each row is one second)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+
+from bitsodata.domain.windows import iso_second
+from bitsodata.errors import LakeError
+from bitsodata.lake.bookscan import book_rows
+from bitsodata.lake.source import LakeSource
+
+DEFAULT_THRESHOLDS: tuple[Decimal, ...] = (Decimal("0.1"), Decimal("0.5"), Decimal("1.0"))
+
+
+@dataclass(frozen=True)
+class SpreadStats:
+    """Summary of one book's stored observations in [start, end)."""
+
+    book: str
+    start: int
+    end: int
+    rows: int
+    """Stored rows (one per second the collector covered)."""
+    missing_rows: int
+    """Rows with status ``missing`` (no usable book that second)."""
+    absent_seconds: int
+    """Seconds of the range with no row at all (no window file covers them)."""
+    spread_min: float | None
+    spread_mean: float | None
+    spread_p50: float | None
+    spread_p95: float | None
+    spread_p99: float | None
+    spread_max: float | None
+    seconds_above: dict[Decimal, int]
+    """Threshold (percent) -> seconds whose spread was strictly above it."""
+
+    @property
+    def missing_pct(self) -> float:
+        """Share of the stored rows that are ``missing``, in percent (0 when there are no rows)."""
+        return 100.0 * self.missing_rows / self.rows if self.rows else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: times as ISO-8601 UTC, thresholds as strings."""
+        return {
+            "book": self.book,
+            "from": iso_second(self.start),
+            "to": iso_second(self.end),
+            "rows": self.rows,
+            "missing_rows": self.missing_rows,
+            "missing_pct": self.missing_pct,
+            "absent_seconds": self.absent_seconds,
+            "spread": {
+                "min": self.spread_min,
+                "mean": self.spread_mean,
+                "p50": self.spread_p50,
+                "p95": self.spread_p95,
+                "p99": self.spread_p99,
+                "max": self.spread_max,
+            },
+            "seconds_above": {str(t): n for t, n in self.seconds_above.items()},
+        }
+
+
+def parse_thresholds(text: str) -> tuple[Decimal, ...]:
+    """``"0.1,0.5,1.0"`` -> decimals; each must be a non-negative number."""
+    try:
+        values = tuple(Decimal(part.strip()) for part in text.split(",") if part.strip())
+    except ArithmeticError:
+        raise LakeError("thresholds must be numbers, e.g. 0.1,0.5,1.0", thresholds=text) from None
+    if not values or any(not v.is_finite() or v < 0 for v in values):
+        raise LakeError("thresholds must be non-negative numbers", thresholds=text)
+    return values
+
+
+def spread_stats(
+    source: LakeSource,
+    book: str,
+    start: int,
+    end: int,
+    thresholds: Sequence[Decimal] = DEFAULT_THRESHOLDS,
+) -> SpreadStats:
+    """Stats of ``book`` over [start, end), from its window files or compacted day files."""
+    above = "".join(f", count(*) filter (where spread > {float(t)!r}::double)" for t in thresholds)
+    aggregates = (
+        "count(*), count(*) filter (where status = 'missing'), min(spread), avg(spread), "
+        f"quantile_cont(spread, [0.5, 0.95, 0.99]), max(spread){above}"
+    )
+    with book_rows(source, book, start, end) as (con, select, params):
+        try:
+            found = con.execute(f"select {aggregates} from ({select})", params).fetchone()
+        except duckdb.Error as exc:
+            raise LakeError(f"cannot read the lake: {exc}", book=book) from exc
+    assert found is not None  # an aggregate always answers one row
+    rows, missing, lo, mean, quantiles, hi, *counts = found
+    p50, p95, p99 = quantiles if quantiles is not None else (None, None, None)
+    return SpreadStats(
+        book=book,
+        start=start,
+        end=end,
+        rows=rows,
+        missing_rows=missing,
+        absent_seconds=max(0, (end - start) - rows),
+        spread_min=lo,
+        spread_mean=mean,
+        spread_p50=p50,
+        spread_p95=p95,
+        spread_p99=p99,
+        spread_max=hi,
+        seconds_above=dict(zip(thresholds, counts, strict=True)),
+    )

@@ -1,0 +1,158 @@
+"""The lake on a real S3 API on loopback (moto's server), including an outage of the endpoint."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+from pydantic import SecretStr
+
+from bitsodata.errors import LakeKeyMissing
+from bitsodata.lake.query import iter_observations, run_query
+from bitsodata.lake.queue import QueuedStorage
+from bitsodata.lake.s3 import S3Storage
+from bitsodata.lake.stats import spread_stats
+from bitsodata.lake.storage import open_storage
+from bitsodata.lake.windowfile import decode_window, write_window
+from bitsodata.settings import LakeSettings
+from tests.lake.helpers import DAY0, window
+
+SECRET = "s3cr3t-never-logged"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Endpoint:
+    """A moto S3 server that can go down and come back on the same port (state is kept)."""
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.server: ThreadedMotoServer | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self.server.start()
+
+    def stop(self) -> None:
+        assert self.server is not None
+        self.server.stop()
+        self.server._server.server_close()  # release the port: connections are refused
+        self.server = None
+
+
+@pytest.fixture
+def endpoint() -> Iterator[Endpoint]:
+    ep = Endpoint()
+    ep.start()
+    yield ep
+    if ep.server is not None:
+        ep.stop()
+
+
+def _settings(endpoint: Endpoint, tmp_path: Path, bucket: str) -> LakeSettings:
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint.url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    client.create_bucket(Bucket=bucket)
+    client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    return LakeSettings(
+        url=f"s3://{bucket}/team/lake",
+        s3_endpoint_url=endpoint.url,
+        s3_access_key_id=SecretStr("testing"),
+        s3_secret_access_key=SecretStr(SECRET),
+        s3_timeout_seconds=1.0,
+        s3_max_attempts=1,
+        upload_queue_dir=tmp_path / "queue",
+    )
+
+
+def _versions(settings: LakeSettings) -> Counter[str]:
+    """How many times each key was PUT (the bucket is versioned)."""
+    bucket = settings.url.removeprefix("s3://").split("/")[0]
+    client = boto3.client(
+        "s3",
+        endpoint_url=settings.s3_endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    answer = client.list_object_versions(Bucket=bucket)
+    return Counter(v["Key"] for v in answer.get("Versions", []))
+
+
+def test_s3_storage_contract(endpoint: Endpoint, tmp_path: Path) -> None:
+    s3 = S3Storage.from_settings(_settings(endpoint, tmp_path, "contract"))
+    s3.put("spreads/book=btc_mxn/a.parquet", b"A")
+    s3.put("spreads/book=btc_mxn/a.parquet", b"A2")
+    s3.put("alerts/date=2024-05-05/alerts.jsonl", b"C")
+    assert s3.get("spreads/book=btc_mxn/a.parquet") == b"A2"
+    assert s3.list("spreads/") == ["spreads/book=btc_mxn/a.parquet"]
+    assert s3.exists("alerts/date=2024-05-05/alerts.jsonl")
+    s3.delete("alerts/date=2024-05-05/alerts.jsonl")
+    assert not s3.exists("alerts/date=2024-05-05/alerts.jsonl")
+    with pytest.raises(LakeKeyMissing):
+        s3.get("spreads/none.parquet")
+    assert SECRET not in repr(s3)
+
+
+def test_outage_queues_locally_and_uploads_each_file_once(
+    endpoint: Endpoint, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    settings = _settings(endpoint, tmp_path, "outage")
+    lake = open_storage(settings)
+    assert isinstance(lake, QueuedStorage)
+    before = write_window(lake, "btc_mxn", DAY0, window("btc_mxn", DAY0))
+
+    endpoint.stop()
+    during = [
+        write_window(lake, book, DAY0 + 600, window(book, DAY0 + 600))  # no exception
+        for book in ("btc_mxn", "usd_mxn")
+    ]
+    assert lake.pending() == 2
+    assert len(list((tmp_path / "queue").iterdir())) == 2  # durable copies, not memory
+
+    endpoint.start()  # same port, same data
+    restarted = open_storage(settings)  # a fresh process over the same queue folder
+    assert isinstance(restarted, QueuedStorage)
+    assert restarted.flush() == 2
+    assert restarted.pending() == 0 and restarted.flush() == 0
+
+    prefix = "team/lake/"
+    assert _versions(settings) == {prefix + key: 1 for key in [before, *during]}
+    assert decode_window(restarted.get(during[1]), "parquet") == window("usd_mxn", DAY0 + 600)
+    assert SECRET not in caplog.text
+
+
+def test_query_and_stats_read_an_s3_lake(endpoint: Endpoint, tmp_path: Path) -> None:
+    settings = _settings(endpoint, tmp_path, "reads")
+    lake = open_storage(settings)
+    rows = {}
+    for book in ("btc_mxn", "usd_mxn"):
+        rows[book] = window(book, DAY0)
+        write_window(lake, book, DAY0, rows[book])
+    write_window(lake, "btc_mxn", DAY0 + 86_400, window("btc_mxn", DAY0 + 86_400))  # next day
+    counts = run_query(settings, "select book, count(*) from spreads group by book order by book")
+    assert list(counts.rows) == [("btc_mxn", 1200), ("usd_mxn", 600)]
+    assert list(iter_observations(settings, "usd_mxn", DAY0, DAY0 + 600)) == rows["usd_mxn"]
+    stats = spread_stats(settings, "btc_mxn", DAY0, DAY0 + 600)
+    assert stats.rows == 600
+    assert stats.missing_rows == sum(o.status == "missing" for o in rows["btc_mxn"])

@@ -1,0 +1,80 @@
+"""The Storage contract on the local folder and the in-memory fake; atomic, replacing writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bitsodata.errors import LakeError, LakeKeyMissing
+from bitsodata.lake.queue import QueuedStorage
+from bitsodata.lake.storage import LocalStorage, MemoryStorage, Storage, open_storage
+from bitsodata.settings import LakeSettings
+
+
+@pytest.fixture(params=["local", "memory"])
+def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Storage:
+    return LocalStorage(tmp_path / "lake") if request.param == "local" else MemoryStorage()
+
+
+def test_put_get_list_delete(storage: Storage) -> None:
+    storage.put("spreads/book=btc_mxn/a.parquet", b"A")
+    storage.put("spreads/book=usd_mxn/b.parquet", b"B")
+    storage.put("alerts/date=2024-05-05/alerts.jsonl", b"C")
+    assert storage.get("spreads/book=btc_mxn/a.parquet") == b"A"
+    assert storage.list("spreads/") == [
+        "spreads/book=btc_mxn/a.parquet",
+        "spreads/book=usd_mxn/b.parquet",
+    ]
+    assert storage.list("spreads/book=usd") == ["spreads/book=usd_mxn/b.parquet"]
+    assert storage.list("nothing/") == []
+    assert len(storage.list("")) == 3
+    storage.delete("spreads/book=btc_mxn/a.parquet")
+    storage.delete("spreads/book=btc_mxn/a.parquet")  # absent: ignored
+    assert not storage.exists("spreads/book=btc_mxn/a.parquet")
+    with pytest.raises(LakeKeyMissing):
+        storage.get("spreads/book=btc_mxn/a.parquet")
+
+
+def test_same_key_twice_replaces(storage: Storage) -> None:
+    storage.put("spreads/x/w.csv", b"first")
+    storage.put("spreads/x/w.csv", b"second, longer")
+    assert storage.list("spreads/") == ["spreads/x/w.csv"]
+    assert storage.get("spreads/x/w.csv") == b"second, longer"
+
+
+@pytest.mark.parametrize("key", ["", "/abs", "a/../b", "a//b", "./a", "a/b.tmp-123"])
+def test_keys_cannot_escape_the_lake(storage: Storage, key: str) -> None:
+    with pytest.raises(LakeError):
+        storage.put(key, b"x")
+
+
+def test_local_write_leaves_one_file_and_no_temp(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    for i in range(3):
+        storage.put("spreads/d/w.parquet", f"v{i}".encode())
+    files = sorted(p.name for p in (tmp_path / "spreads" / "d").iterdir())
+    assert files == ["w.parquet"]
+    assert (tmp_path / "spreads/d/w.parquet").read_bytes() == b"v2"
+
+
+def test_local_list_ignores_an_interrupted_write(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    storage.put("spreads/d/w.parquet", b"ok")
+    (tmp_path / "spreads/d/w2.parquet.tmp-deadbeef").write_bytes(b"half")  # crash mid-write
+    assert storage.list("spreads/") == ["spreads/d/w.parquet"]
+
+
+def test_open_storage_picks_the_backend(tmp_path: Path) -> None:
+    local = open_storage(LakeSettings(url=str(tmp_path / "lake")))
+    assert isinstance(local, LocalStorage) and local.root == tmp_path / "lake"
+    remote = open_storage(
+        LakeSettings(
+            url="s3://bucket/prefix",
+            s3_endpoint_url="http://127.0.0.1:9",
+            upload_queue_dir=tmp_path / "queue",
+        )
+    )
+    assert isinstance(remote, QueuedStorage) and remote.url == "s3://bucket/prefix"
+    with pytest.raises(LakeError):
+        open_storage(LakeSettings(url="ftp://host/lake"))
