@@ -43,6 +43,14 @@ def test_key_round_trip(start: int) -> None:
     assert parse_window_key(spread_window_key("eth_mxn", start))[1] == start
 
 
+@given(st.integers(min_value=0, max_value=4_000_000_000).map(lambda t: t - t % 10))
+def test_short_windows_get_distinct_names(start: int) -> None:
+    """10-second demo windows: six per minute, each its own file, and the name parses back."""
+    keys = {spread_window_key("btc_mxn", start + 10 * i) for i in range(6)}
+    assert len(keys) == 6
+    assert parse_window_key(spread_window_key("btc_mxn", start)) == ("btc_mxn", start, "parquet")
+
+
 def test_daily_key_is_apart_from_windows() -> None:
     key = daily_key("btc_mxn", date(2024, 5, 1))
     assert key == "spreads_daily/book=btc_mxn/date=2024-05-01/btc_mxn_20240501.parquet"

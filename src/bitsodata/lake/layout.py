@@ -13,7 +13,9 @@ from datetime import UTC, date, datetime
 SPREADS = "spreads"
 ALERTS = "alerts"
 _BOOK = re.compile(r"^[a-z0-9]+_[a-z0-9]+$")
-_NAME = re.compile(r"^(?P<book>[a-z0-9]+_[a-z0-9]+)_(?P<stamp>\d{8}T\d{4})Z\.(?P<ext>parquet|csv)$")
+_NAME = re.compile(
+    r"^(?P<book>[a-z0-9]+_[a-z0-9]+)_(?P<stamp>\d{8}T\d{4})(?P<sec>\d{2})?Z\.(?P<ext>parquet|csv)$"
+)
 
 
 def check_book(book: str) -> str:
@@ -28,9 +30,12 @@ def spread_window_key(book: str, window_start: int, fmt: str = "parquet") -> str
     if fmt not in ("parquet", "csv"):
         raise ValueError(f"unknown format {fmt!r}")
     dt = datetime.fromtimestamp(window_start, tz=UTC)
+    # Windows shorter than a minute (demos, tests) need the seconds to stay distinct;
+    # minute-aligned windows keep the short ``YYYYMMDDTHHMM`` name.
+    stamp = f"{dt:%Y%m%dT%H%M%S}" if dt.second else f"{dt:%Y%m%dT%H%M}"
     return (
         f"{SPREADS}/book={check_book(book)}/date={dt:%Y-%m-%d}/hour={dt:%H}/"
-        f"{book}_{dt:%Y%m%dT%H%M}Z.{fmt}"
+        f"{book}_{stamp}Z.{fmt}"
     )
 
 
@@ -40,7 +45,7 @@ def parse_window_key(key: str) -> tuple[str, int, str]:
     if not match:
         raise ValueError(f"not a window file: {key!r}")
     start = datetime.strptime(match["stamp"], "%Y%m%dT%H%M").replace(tzinfo=UTC)
-    return match["book"], int(start.timestamp()), match["ext"]
+    return match["book"], int(start.timestamp()) + int(match["sec"] or 0), match["ext"]
 
 
 def daily_key(book: str, day: date, fmt: str = "parquet") -> str:
