@@ -1,0 +1,183 @@
+"""The REST half: ``available_books``, ``ticker``, ``order_book``, ``trades`` under ``/v3`` and
+``/api/v3`` (trailing slash optional), behind the per-IP rate limit and the REST faults.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from typing import Any
+
+from aiohttp import web
+
+from bitsodata.simulator import views
+from bitsodata.simulator.engine import BookState, Exchange
+from bitsodata.simulator.faults import FaultSet
+from bitsodata.simulator.ratelimit import RateLimiter
+
+ENDPOINTS = ("available_books", "ticker", "order_book", "trades")
+PREFIXES = ("/v3", "/api/v3")
+RATE_LIMIT_MESSAGE = "You have hit the request rate-limit"
+HTML_PAGE = (
+    "<!DOCTYPE html><html><head><title>Access denied | api.bitso.com used Cloudflare to restrict "
+    "access</title></head><body><h1>Error 1020</h1><p>Access denied</p></body></html>"
+)
+
+
+def envelope(payload: Any, *, payload_first: bool = False) -> dict[str, Any]:
+    if payload_first:
+        return {"payload": payload, "success": True}
+    return {"success": True, "payload": payload}
+
+
+class RestApi:
+    """Handlers and middleware of the REST endpoints; ``counts`` records every request."""
+
+    def __init__(
+        self,
+        exchange: Exchange,
+        faults: FaultSet,
+        limiter: RateLimiter,
+        *,
+        limit_status: int,
+        trust_forwarded_for: bool = False,
+    ) -> None:
+        self.exchange = exchange
+        self.faults = faults
+        self.limiter = limiter
+        self.limit_status = limit_status
+        self.trust_forwarded_for = trust_forwarded_for
+        self.counts: Counter[tuple[str, str]] = Counter()
+        """(raw path, canonical ``/v3/<endpoint>``) -> number of requests received."""
+
+    def install(self, app: web.Application) -> None:
+        handlers = {
+            "available_books": self.available_books,
+            "ticker": self.ticker,
+            "order_book": self.order_book,
+            "trades": self.trades,
+        }
+        for name, handler in handlers.items():
+            for prefix in PREFIXES:
+                app.router.add_get(f"{prefix}/{name}", handler)
+                app.router.add_get(f"{prefix}/{name}/", handler)
+        app.middlewares.append(self.middleware)
+
+    def request_count(self, path_prefix: str | None = None) -> int:
+        """Requests whose raw path or canonical ``/v3/<endpoint>`` path starts with the prefix."""
+        return sum(
+            n
+            for (raw, canonical), n in self.counts.items()
+            if path_prefix is None
+            or raw.startswith(path_prefix)
+            or canonical.startswith(path_prefix)
+        )
+
+    # -- cross-cutting -----------------------------------------------------------------------
+    @web.middleware
+    async def middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        endpoint = _endpoint(request.path)
+        if endpoint is None:
+            result: web.StreamResponse = await handler(request)
+            return result
+        self.counts[(request.path, f"/v3/{endpoint}")] += 1
+        book = request.query.get("book")
+        if (delay := self.faults.get("latency", book)) is not None:
+            await asyncio.sleep(delay.value if delay.value is not None else 2.0)
+        ip = self._client_ip(request)
+        if self.faults.on("rate_limit", book) and self.limiter.locked_until(ip) is None:
+            self.limiter.lock(ip)
+        if not self.limiter.allow(ip):
+            return self.error("0801", RATE_LIMIT_MESSAGE, self.limit_status, book)
+        if (fault := self.faults.get("http_5xx", book)) is not None:
+            status = int(fault.value or 500)
+            return self.error("0101", "Unknown error", status, book)
+        if (fault := self.faults.get("html_error", book)) is not None:
+            status = int(fault.value or 403)
+            return web.Response(status=status, text=HTML_PAGE, content_type="text/html")
+        response: web.StreamResponse = await handler(request)
+        if self.faults.on("malformed_json", book) and isinstance(response, web.Response):
+            body = response.text or ""
+            return web.Response(
+                text=body[: max(1, len(body) // 2)], content_type="application/json"
+            )
+        return response
+
+    def _client_ip(self, request: web.Request) -> str:
+        forwarded = request.headers.get("X-Forwarded-For")
+        if self.trust_forwarded_for and forwarded:
+            return forwarded.split(",")[0].strip()
+        return request.remote or "unknown"
+
+    def error(self, code: str, message: str, status: int, book: str | None) -> web.Response:
+        wire_code: str | int = int(code) if self.faults.on("hostile", book) else code
+        body = {"success": False, "error": {"code": wire_code, "message": message}}
+        return web.json_response(body, status=status)
+
+    def _book(self, request: web.Request, *, required: bool) -> BookState | web.Response | None:
+        book = request.query.get("book")
+        if book is None:
+            if required:
+                return self.error("0303", "Required field missing: book", 400, None)
+            return None
+        state = self.exchange.books.get(book)
+        if state is None:
+            return self.error("0301", "Unknown OrderBook", 400, book)
+        return state
+
+    # -- endpoints ---------------------------------------------------------------------------
+    async def available_books(self, request: web.Request) -> web.Response:
+        payload = [views.available_book(s) for s in self.exchange.books.values()]
+        return _json(envelope(payload, payload_first=True))
+
+    async def ticker(self, request: web.Request) -> web.Response:
+        found = self._book(request, required=False)
+        if isinstance(found, web.Response):
+            return found
+        if found is None:
+            payload: Any = [views.ticker(self.exchange, s) for s in self.exchange.books.values()]
+        else:
+            payload = views.ticker(self.exchange, found)
+        return _json(envelope(payload))
+
+    async def order_book(self, request: web.Request) -> web.Response:
+        found = self._book(request, required=True)
+        if not isinstance(found, BookState):
+            assert found is not None
+            return found
+        flag = request.query.get("aggregate", "true").lower()
+        if flag not in ("true", "false"):
+            return self.error("0304", "Invalid field: aggregate", 400, found.name)
+        payload = views.order_book(found, self.faults, aggregate=flag == "true")
+        return _json(envelope(payload))
+
+    async def trades(self, request: web.Request) -> web.Response:
+        found = self._book(request, required=True)
+        if not isinstance(found, BookState):
+            assert found is not None
+            return found
+        query = request.query
+        sort = query.get("sort", "desc").lower()
+        try:
+            limit = int(query.get("limit", "25"))
+            marker = int(query["marker"]) if "marker" in query else None
+        except ValueError:
+            return self.error("0320", "Invalid pagination parameters", 400, found.name)
+        if sort not in ("asc", "desc") or not 1 <= limit <= 100:
+            return self.error("0320", "Invalid pagination parameters", 400, found.name)
+        rows = views.trades(self.exchange, found, marker=marker, sort=sort, limit=limit)
+        return _json(envelope(rows))
+
+
+def _endpoint(path: str) -> str | None:
+    for prefix in PREFIXES:
+        if path.startswith(prefix + "/"):
+            name = path[len(prefix) + 1 :].rstrip("/")
+            if name in ENDPOINTS:
+                return name
+    return None
+
+
+def _json(body: dict[str, Any]) -> web.Response:
+    return web.Response(text=json.dumps(body), content_type="application/json")

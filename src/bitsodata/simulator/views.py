@@ -1,0 +1,201 @@
+"""What clients see: REST payloads and WebSocket ``orders`` snapshots built from the exchange state.
+
+Faults that change what a book looks like (empty sides, crossed books, hostile spellings) are
+applied here, on the way out, so the underlying books and sequences stay intact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+from bitsodata.simulator.engine import BookState, Exchange
+from bitsodata.simulator.faults import FaultSet
+from bitsodata.simulator.formatting import dec, iso
+from bitsodata.simulator.orderbook import ASK, BID
+from bitsodata.simulator.wire import amount_text, value_text
+
+AGGREGATED_DEPTH = 50
+ORDERS_DEPTH = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One order as shown to a client."""
+
+    oid: str
+    side: int
+    price: Decimal
+    amount: Decimal
+    created_ms: int
+    full: bool
+
+
+def sides(state: BookState, faults: FaultSet) -> tuple[list[Entry], list[Entry]]:
+    """Bids (descending) and asks (ascending) after the book-shaping faults."""
+    bids, asks = ([_entry(o) for o in state.book.side(s)] for s in (BID, ASK))
+    name = state.name
+    if faults.on("empty_book", name) or faults.on("empty_bids", name):
+        bids = []
+    if faults.on("empty_book", name) or faults.on("empty_asks", name):
+        asks = []
+    if faults.on("crossed", name) and bids and asks:
+        shift = asks[0].price - bids[0].price + state.spec.tick
+        asks = [replace(a, price=a.price - shift) for a in asks]
+    return bids, asks
+
+
+def _entry(order: Any) -> Entry:
+    return Entry(order.oid, order.side, order.price, order.amount, order.created_ms, order.full)
+
+
+def _time_style(faults: FaultSet, book: str | None, seq: int) -> str:
+    if not faults.on("hostile", book):
+        return "colon"
+    return ("colon", "nocolon", "millis")[seq % 3]
+
+
+def order_book(state: BookState, faults: FaultSet, aggregate: bool) -> dict[str, Any]:
+    """REST ``order_book`` payload."""
+    bids, asks = sides(state, faults)
+    decimals = state.spec.amount_decimals
+    if aggregate:
+        bid_rows, ask_rows = (_aggregate(s, state.name, decimals) for s in (bids, asks))
+    else:
+        bid_rows, ask_rows = ([_single(e, state.name, decimals) for e in s] for s in (bids, asks))
+    return {
+        "updated_at": iso(state.updated_ms, _time_style(faults, state.name, state.sequence)),
+        "sequence": str(state.sequence),
+        "bids": bid_rows,
+        "asks": ask_rows,
+    }
+
+
+def _aggregate(entries: list[Entry], book: str, decimals: int) -> list[dict[str, str]]:
+    levels: list[tuple[Decimal, Decimal, bool]] = []
+    for e in entries:
+        if levels and levels[-1][0] == e.price:
+            price, amount, full = levels[-1]
+            levels[-1] = (price, amount + e.amount, full and e.full)
+        elif len(levels) < AGGREGATED_DEPTH:
+            levels.append((e.price, e.amount, e.full))
+        else:
+            break
+    return [
+        {"book": book, "price": dec(p), "amount": amount_text(a, full, decimals)}
+        for p, a, full in levels
+    ]
+
+
+def _single(e: Entry, book: str, decimals: int) -> dict[str, str]:
+    return {
+        "book": book,
+        "price": dec(e.price),
+        "amount": amount_text(e.amount, e.full, decimals),
+        "oid": e.oid,
+    }
+
+
+def ticker(ex: Exchange, state: BookState) -> dict[str, Any]:
+    """REST ``ticker`` payload of one book (``bid``/``ask`` null on an empty side)."""
+    bids, asks = sides(state, ex.faults)
+    last = state.trades[-1].fill.price if state.trades else state.open_price
+    vwap = state.notional / state.volume if state.volume else last
+    tick = state.spec.tick
+    return {
+        "book": state.name,
+        "volume": dec(state.volume.quantize(Decimal("0.00000001"))),
+        "high": dec(state.high),
+        "low": dec(state.low),
+        "last": dec(last),
+        "vwap": dec(vwap.quantize(tick * Decimal("0.0000000001"))),
+        "ask": dec(asks[0].price) if asks else None,
+        "bid": dec(bids[0].price) if bids else None,
+        "created_at": iso(ex.now_ms(), _time_style(ex.faults, state.name, state.sequence)),
+        "change_24": dec(last - state.open_price),
+        "rolling_average_change": {
+            "6": dec(((last - state.open_price) / last * 100).quantize(Decimal("0.0001")))
+        },
+    }
+
+
+def trades(
+    ex: Exchange, state: BookState, *, marker: int | None, sort: str, limit: int
+) -> list[dict[str, Any]]:
+    """REST ``trades``: newest first by default; ``marker`` pages from a ``tid``."""
+    rows = list(state.trades)
+    if sort == "desc":
+        rows.reverse()
+        if marker is not None:
+            rows = [t for t in rows if t.tid < marker]
+    elif marker is not None:
+        rows = [t for t in rows if t.tid > marker]
+    hostile = ex.faults.on("hostile", state.name)
+    return [
+        {
+            "book": state.name,
+            "created_at": iso(t.fill.at_ms, "nocolon"),
+            "amount": amount_text(t.fill.amount, True, state.spec.amount_decimals),
+            "maker_side": t.fill.maker_side,
+            "price": dec(t.fill.price),
+            "tid": str(t.tid) if hostile and t.tid % 2 else t.tid,
+        }
+        for t in rows[:limit]
+    ]
+
+
+def available_book(state: BookState) -> dict[str, Any]:
+    spec = state.spec
+    tick = spec.tick
+    minimum_amount = Decimal(1).scaleb(-spec.amount_decimals)
+    return {
+        "book": spec.book,
+        "default_chart": spec.default_chart,
+        "minimum_price": dec(_plain(tick * 100)),
+        "maximum_price": dec(_plain(Decimal(repr(spec.mid)) * 10)),
+        "minimum_amount": dec(minimum_amount),
+        "maximum_amount": dec(_plain(Decimal(repr(spec.order_size)) * 10_000)),
+        "minimum_value": "10.00",
+        "maximum_value": "200000000",
+        "tick_size": dec(tick),
+        "margin_enabled": False,
+        "fees": {
+            "flat_rate": {"maker": "0.500", "taker": "0.650"},
+            "structure": [
+                {"volume": "1500000", "maker": "0.00500", "taker": "0.00650"},
+                {"volume": "2000000", "maker": "0.00490", "taker": "0.00637"},
+            ],
+        },
+    }
+
+
+def _plain(value: Decimal) -> Decimal:
+    return value.quantize(Decimal(1)) if value >= 1 else value.normalize()
+
+
+def orders_message(ex: Exchange, state: BookState) -> dict[str, Any]:
+    """WebSocket ``orders``: the top 20 orders of each side, replacing the previous snapshot."""
+    bids, asks = sides(state, ex.faults)
+    decimals = state.spec.amount_decimals
+
+    def row(e: Entry) -> dict[str, Any]:
+        return {
+            "o": e.oid,
+            "r": dec(e.price),
+            "a": amount_text(e.amount, e.full, decimals),
+            "v": value_text(e.amount, e.price),
+            "t": e.side,
+            "d": e.created_ms,
+            "s": "undefined",
+        }
+
+    return {
+        "type": "orders",
+        "book": state.name,
+        "sent": ex.now_ms(),
+        "payload": {
+            "bids": [row(e) for e in bids[:ORDERS_DEPTH]],
+            "asks": [row(e) for e in asks[:ORDERS_DEPTH]],
+        },
+    }

@@ -1,0 +1,93 @@
+"""``bitsodata simulate exchange`` as a user runs it: endpoints printed, clean stop on a signal."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from bitsodata.cli.main import app
+from bitsodata.errors import ConfigError
+
+OPTIONS = [
+    "--host",
+    "--port",
+    "--books",
+    "--seed",
+    "--speed",
+    "--fault",
+    "--replay",
+    "--ka-interval",
+    "--rate-limit",
+    "--rate-limit-status",
+    "--lockout-seconds",
+    "--update-rate",
+]
+
+
+def test_help_documents_every_option() -> None:
+    result = CliRunner().invoke(app, ["simulate", "exchange", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for option in OPTIONS:
+        assert option in result.output
+    assert "wide_spread" in result.output and "ws_drop" in result.output
+
+
+def test_prints_one_line_per_endpoint_and_stops_cleanly_on_sigterm() -> None:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bitsodata",
+            "simulate",
+            "exchange",
+            "--port",
+            "0",
+            "--seed",
+            "3",
+            "--books",
+            "btc_mxn,usd_mxn,eth_mxn",
+            "--fault",
+            "wide_spread:btc_mxn",
+            "--speed",
+            "5",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        rest_line, ws_line = proc.stdout.readline(), proc.stdout.readline()
+        assert rest_line.startswith("REST http://127.0.0.1:") and rest_line.rstrip().endswith("/v3")
+        assert ws_line.startswith("WS ws://127.0.0.1:")
+        rest = rest_line.split()[1]
+        tickers = httpx.get(f"{rest}/ticker/", timeout=5).json()["payload"]
+        assert [t["book"] for t in tickers] == ["btc_mxn", "usd_mxn", "eth_mxn"]
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+        assert proc.stdout.read() == ""
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_a_bad_fault_is_a_clear_error() -> None:
+    result = CliRunner().invoke(app, ["simulate", "exchange", "--fault", "meltdown"])
+    assert isinstance(result.exception, ConfigError)  # main() prints it and exits 1
+    assert "unknown fault 'meltdown'" in str(result.exception)
+    assert "wide_spread" in str(result.exception), "the message lists the known faults"
+
+
+@pytest.mark.parametrize(
+    "args", [["--speed", "0"], ["--books", ""], ["--books", "BTC-MXN"], ["--update-rate", "-1"]]
+)
+def test_bad_options_are_refused(args: list[str]) -> None:
+    result = CliRunner().invoke(app, ["simulate", "exchange", *args])
+    assert result.exit_code != 0
+    assert result.exception is None or isinstance(result.exception, (ConfigError, SystemExit))
