@@ -65,7 +65,8 @@ def _figures(step: str, scale: float, got: dict[str, float], max_s: float) -> li
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
-    plans = [(1.0, 5.0, 20.0)] if quick else [(1.0, 5.0, 20.0), (100.0, 180.0, 600.0)]
+    # land: vectorised, ~0.9 CPU-us a row (scale 10: 4.3 M rows in 3.7 s, 590 MB peak)
+    plans = [(1.0, 5.0, 10.0)] if quick else [(1.0, 5.0, 10.0), (100.0, 180.0, 150.0)]
     figures: list[dict[str, Any]] = []
     for scale, sample_s, land_s in plans:
         with tempfile.TemporaryDirectory(prefix="warehouse-data-bench-") as tmp:

@@ -43,8 +43,15 @@ class ExchangeControl:
     def __init__(self, handle: RunningExchange) -> None:
         self._handle = handle
 
-    def set(self, name: str, book: str | None = None, value: float | None = None) -> None:
-        fault = Fault(name, book, value)
+    def set(
+        self,
+        name: str,
+        book: str | None = None,
+        value: float | None = None,
+        chance: float | None = None,
+    ) -> None:
+        """Switch a fault on; ``chance`` (REST faults) hits only that share of requests."""
+        fault = Fault(name, book, value, chance)
         self._handle.call(lambda: self._handle.server.faults.set(fault))
 
     def clear(self, name: str | None = None, book: str | None = None) -> int:
@@ -63,7 +70,7 @@ class RunningExchange:
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self._thread.start()
         try:
-            self._await(server.start())
+            self.run(server.start())
         except BaseException:
             self._halt()
             raise
@@ -72,7 +79,8 @@ class RunningExchange:
         self.control_url = server.control_url
         self.control = ExchangeControl(self)
 
-    def _await(self, coro: Any) -> Any:
+    def run(self, coro: Any) -> Any:
+        """Run a coroutine on the simulator's loop and wait for its result."""
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=10)
 
     def call(self, fn: Callable[[], T]) -> T:
@@ -105,7 +113,7 @@ class RunningExchange:
         if not self.loop.is_running():
             return
         try:
-            self._await(self.server.stop())
+            self.run(self.server.stop())
         finally:
             self._halt()
 

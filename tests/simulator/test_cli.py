@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from bitsodata.cli.main import app
 from bitsodata.errors import ConfigError
+from bitsodata.simulator import SimConfig, SimulatorServer
 
 OPTIONS = [
     "--host",
@@ -26,6 +27,11 @@ OPTIONS = [
     "--rate-limit-status",
     "--lockout-seconds",
     "--update-rate",
+    "--extra-books",
+    "--rate-limit-window",
+    "--replay-loop",
+    "--block-after",
+    "--block-seconds",
 ]
 
 
@@ -71,6 +77,9 @@ def test_prints_one_line_per_endpoint_and_stops_cleanly_on_sigterm() -> None:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
         assert proc.stdout.read() == ""
+        assert proc.stderr is not None
+        # a clean stop: nothing but the control line (no traceback, no leaked-task warning)
+        assert proc.stderr.read().splitlines() == [f"control: {rest[:-3]}/_control/faults"]
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -91,3 +100,8 @@ def test_bad_options_are_refused(args: list[str]) -> None:
     result = CliRunner().invoke(app, ["simulate", "exchange", *args])
     assert result.exit_code != 0
     assert result.exception is None or isinstance(result.exception, (ConfigError, SystemExit))
+
+
+def test_printed_urls_bracket_an_ipv6_host() -> None:
+    server = SimulatorServer(SimConfig(host="::1", port=8765))
+    assert (server.rest_url, server.ws_url) == ("http://[::1]:8765/v3", "ws://[::1]:8765/ws")

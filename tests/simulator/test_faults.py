@@ -57,6 +57,27 @@ def test_http_5xx_html_and_malformed_json(exchange: RunningExchange) -> None:
     assert book(exchange).json()["success"] is True
 
 
+def _statuses(ex: RunningExchange, n: int) -> list[int]:
+    with httpx.Client() as client:
+        return [client.get(f"{ex.rest_url}/available_books/").status_code for _ in range(n)]
+
+
+def test_a_fault_with_a_chance_hits_that_share_of_requests_repeatably(make_exchange: Make) -> None:
+    options = {"rate_limit": 1000, "autorun": False, "seed": 4}
+    runs = [
+        _statuses(make_exchange(faults=(Fault("http_5xx", value=502, chance=0.3),), **options), 80)
+        for _ in range(2)
+    ]
+    assert set(runs[0]) == {200, 502}
+    assert 0.15 < runs[0].count(502) / 80 < 0.45
+    assert runs[0] == runs[1], "same seed, same requests: same failures"
+    ex = make_exchange(**options)
+    ex.control.set("html_error", chance=0.5)
+    assert set(_statuses(ex, 30)) == {200, 403}
+    ex.control.set("html_error")
+    assert set(_statuses(ex, 5)) == {403}, "without a chance every request is hit"
+
+
 def test_rate_limit_fault_locks_out_until_the_lockout_ends(make_exchange: Make) -> None:
     clock = FakeClock()
     ex = make_exchange(clock=clock, faults=(Fault("rate_limit"),))
@@ -213,7 +234,8 @@ def test_control_endpoint_over_http(exchange: RunningExchange) -> None:
     url = exchange.control_url + "/faults"
     listing = httpx.post(url, json=[{"name": "frozen", "book": "usd_mxn"}, {"name": "silence"}])
     assert listing.status_code == 200
-    assert {"name": "frozen", "book": "usd_mxn", "value": None} in listing.json()["active"]
+    frozen = {"name": "frozen", "book": "usd_mxn", "value": None, "chance": None}
+    assert frozen in listing.json()["active"]
     assert "ws_drop" in httpx.get(url).json()["known"]
     assert httpx.post(url, json={"name": "nonsense"}).status_code == 400
     assert httpx.delete(url, params={"name": "silence"}).json()["cleared"] == 1
@@ -227,13 +249,17 @@ def test_control_endpoint_over_http(exchange: RunningExchange) -> None:
         ("frozen:btc_mxn", Fault("frozen", "btc_mxn")),
         ("latency=1.5", Fault("latency", None, 1.5)),
         ("diff_gap:usd_mxn=10", Fault("diff_gap", "usd_mxn", 10.0)),
+        ("http_5xx=503@0.2", Fault("http_5xx", None, 503.0, 0.2)),
+        ("html_error:btc_mxn@1", Fault("html_error", "btc_mxn", None, 1.0)),
     ],
 )
 def test_fault_spelling(text: str, fault: Fault) -> None:
     assert parse_fault(text) == fault
 
 
-@pytest.mark.parametrize("text", ["nope", "frozen:BTC", "latency=fast", ""])
+@pytest.mark.parametrize(
+    "text", ["nope", "frozen:BTC", "latency=fast", "", "frozen@0.5", "http_5xx@0", "http_5xx@1.5"]
+)
 def test_bad_fault_spelling(text: str) -> None:
     with pytest.raises(ConfigError):
         parse_fault(text)

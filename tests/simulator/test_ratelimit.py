@@ -80,3 +80,55 @@ def test_refused_requests_do_not_extend_the_lockout() -> None:
     clock.advance(10.01)
     assert results == [True] + [False] * 6
     assert limiter.allow("a") is True
+
+
+def test_lockouts_in_a_row_escalate_to_a_long_block() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(1, window=60, lockout=60, clock=clock, block_after=3, block_seconds=900)
+    for n in range(1, 4):  # straight back over the limit after each lockout
+        assert limiter.allow("a") and not limiter.allow("a")
+        assert limiter.blocked("a") is (n == 3)
+        clock.advance(60)
+    assert not limiter.allow("a"), "a block outlasts a lockout"
+    assert (limiter.lockouts, limiter.blocks) == (3, 1)
+    clock.advance(900 - 60)
+    assert limiter.allow("a") and not limiter.blocked("a")
+
+
+def test_a_quiet_window_between_lockouts_resets_the_escalation() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(1, window=60, lockout=60, clock=clock, block_after=2)
+    assert limiter.allow("a") and not limiter.allow("a")
+    clock.advance(60)
+    assert limiter.allow("a")  # within the limit for a whole window
+    clock.advance(61)
+    assert limiter.allow("a") and not limiter.allow("a")
+    assert not limiter.blocked("a") and limiter.blocks == 0
+
+
+def test_without_block_after_lockouts_never_escalate() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(1, window=60, lockout=60, clock=clock)
+    for _ in range(10):
+        assert limiter.allow("a") and not limiter.allow("a")
+        clock.advance(60)
+    assert limiter.blocks == 0
+
+
+def test_a_blocked_client_is_told_so_over_http(make_exchange: Make) -> None:
+    clock = FakeClock()
+    ex = make_exchange(clock=clock, rate_limit=1, block_after=2, block_seconds=600)
+    with httpx.Client() as client:
+        bodies = []
+        for _ in range(2):
+            assert ticker(ex, client).status_code == 200
+            refused = ticker(ex, client)
+            assert refused.status_code == 420
+            bodies.append(refused.json())
+            clock.advance(60)
+        assert ticker(ex, client).status_code == 420, "blocked, not served after a minute"
+        clock.advance(541)
+        assert ticker(ex, client).status_code == 200
+    contract.check_error(bodies[1], "0801")
+    assert "rate-limit" in bodies[0]["error"]["message"]
+    assert "Blocked" in bodies[1]["error"]["message"]

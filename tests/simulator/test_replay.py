@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -79,3 +80,18 @@ def test_replay_of_a_file_without_the_columns_is_refused(tmp_path: Path) -> None
         load([bad])
     with pytest.raises(ConfigError):
         load([tmp_path / "missing.csv"])
+
+
+def test_times_without_an_offset_are_utc_whatever_the_local_zone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "naive.csv"
+    path.write_text("orderbook_timestamp,book,bid,ask\n2024-01-01T00:00:00,btc_mxn,1,2\n")
+    monkeypatch.setenv("TZ", "America/Mexico_City")
+    time.tzset()
+    try:
+        rows = load([path])
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert rows["btc_mxn"][0].at == 1_704_067_200.0  # 2024-01-01T00:00:00Z

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Callable
 from decimal import Decimal
@@ -126,3 +127,16 @@ async def test_live_stream_with_the_market_running(exchange: RunningExchange) ->
     for trade in of(got, "trades"):
         entry = trade["payload"][0]
         assert {"i", "a", "r", "v", "t", "x"} <= set(entry) and isinstance(entry["x"], int)
+
+
+async def test_stopping_closes_sockets_and_leaves_no_task_behind(make_exchange: Make) -> None:
+    ex = make_exchange(ka_interval=0.1)
+    async with aiohttp.ClientSession() as s, s.ws_connect(ex.ws_url) as ws:
+        await subscribe(ws, [("btc_mxn", "orders"), ("btc_mxn", "diff-orders")])
+        await collect(ws, seconds=3, until=lambda m: bool(of(m, "orders")))
+        stopping = asyncio.create_task(asyncio.to_thread(ex.run, ex.server.stop()))
+        got = await collect(ws, seconds=3)  # the client answers the close handshake meanwhile
+        await stopping
+    assert got[-1] == {"_closed": "CLOSE", "_code": 1001}, "a close frame, server going away"
+    left = ex.call(lambda: [t for t in asyncio.all_tasks(ex.loop) if not t.done()])
+    assert left == []

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bitsodata.errors import SchemaMismatchError, WarehouseError
-from bitsodata.warehouse.landing import FACT_FILES, USERS_FILE, event_day, land
+from bitsodata.warehouse.landing import FACT_FILES, USERS_FILE, _Plan, event_day, land
+from bitsodata.warehouse.landing_scan import NO_DAY, blocks, day_text, days_of
 from bitsodata.warehouse.sample import HEADERS, generate
 
 WD = "withdrawals_sample_data.csv"
@@ -205,3 +211,75 @@ def test_bad_late_share_is_refused(source: Path, tmp_path: Path) -> None:
 )
 def test_event_day_is_the_utc_date(raw: bytes, day: bytes | None) -> None:
     assert event_day(raw) == day
+
+
+def test_blocks_cut_only_between_lines_and_drop_blank_ones() -> None:
+    text = b"a,1\n\n  \r\nbb,22\r\nccc,333\n \t\nlast,no-newline"
+    got = [ln for block in blocks(io.BytesIO(text), size=5) for ln in block.to_pylist()]
+    assert got == [b"a,1\n", b"bb,22\r\n", b"ccc,333\n", b"last,no-newline\n"]
+
+
+def test_crlf_blanks_short_rows_and_padded_values_land_byte_for_byte(tmp_path: Path) -> None:
+    src, user = tmp_path / "src", "a" * 32
+    rows = [
+        f"1, 2021-03-01 10:00:00+00 ,{user} ,1.0,web,mxn,complete\r\n",
+        "   \r\n",
+        "2,2021-03-02 10:00:00+00\r\n",  # too short: no user column
+        f"3,2021-03-03 10:00:00+00,{user},1.0,web,mxn,complete,extra\r\n",
+    ]
+    src.mkdir()
+    (src / WD).write_bytes((HEADERS[WD] + "\r\n" + "".join(rows)).encode())
+    (src / USERS_FILE).write_bytes(f"user_id\r\n {user}\r\n".encode())
+    report = land(src, tmp_path / "out")
+    for day, row in (("01", rows[0]), ("02", rows[2]), ("03", rows[3])):
+        landed = (tmp_path / "out" / f"date=2021-03-{day}" / WD).read_bytes()
+        assert landed == (HEADERS[WD] + "\r\n" + row).encode()
+    assert report.files[WD].source_rows == report.files[WD].landed_rows == 3
+    assert _landed(tmp_path / "out", USERS_FILE) == [("2021-03-01", f" {user}".encode())]
+
+
+_STAMPS = st.one_of(
+    st.sampled_from(
+        [
+            b"",
+            b"x",
+            b"2020-02-30 10:00:00+00",
+            b"2021-13-01 00:00:00+00",
+            b"2020-01-10",
+            b"2020-01-10T23:30:00-05:00",
+            b"2020-01-10 14:11:05.1234567891+00",
+            b" 2020-01-10 ",
+            b"0000-01-01 00:00:00+00",
+            b"0001-01-01 00:00:00+00",
+            b"9999-12-31 23:59:59+00",
+            b"1900-02-29 00:00:00+00",
+            b"2020-01-00 00:00:00+00",
+        ]
+    ),
+    st.builds(
+        lambda d, sep, frac, zone: f"{d:%Y-%m-%d}{sep}12:34:56{frac}{zone}".encode(),
+        st.dates(date(1999, 1, 1), date(2030, 12, 31)),
+        st.sampled_from([" ", "T", "_"]),
+        st.sampled_from(["", ".5", ".123456", ".1234567890"]),
+        st.sampled_from(["", "+00", "+0000", "+00:00", "Z", "-03", "+01:00", "+0"]),
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.none(), _STAMPS), max_size=20))
+def test_vectorised_days_equal_the_per_row_reading(stamps: list[bytes | None]) -> None:
+    got = days_of(pa.array(stamps, pa.binary()))
+    expected = [event_day(s) if s is not None else None for s in stamps]
+    assert [None if d == NO_DAY else day_text(int(d)) for d in got] == expected
+
+
+def test_first_days_survive_compaction() -> None:
+    plan = _Plan(0.0, 0, 0, compact_rows=3)
+    blocks_seen = [([b"a", b"b", b"a"], [5, 7, 3]), ([b"c", b"b"], [9, 2]), ([b"a", b"d"], [4, 1])]
+    for users, days in blocks_seen:
+        plan.saw(pa.array(users, pa.binary()), np.array(days, dtype=np.int32))
+    assert len(plan.seen) < len(blocks_seen), "the pairs were compacted"
+    seen = plan.first_seen().sort_by("user").to_pydict()
+    assert seen == {"user": [b"a", b"b", b"c", b"d"], "day": [3, 2, 9, 1]}
+    assert plan.first_day == 1

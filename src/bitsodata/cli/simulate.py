@@ -18,9 +18,10 @@ app = typer.Typer(
 )
 
 _FAULT_HELP = (
-    "Switch a fault on at start, NAME[:BOOK][=VALUE]; repeatable. Known: "
+    "Switch a fault on at start, NAME[:BOOK][=VALUE][@CHANCE]; repeatable. Known: "
     + ", ".join(sorted(FAULTS))
-    + ". Change faults at run time with POST/DELETE /_control/faults (see docs/simulator.md)."
+    + ". @CHANCE makes a REST fault hit only that share of requests (http_5xx@0.2: 20 %)."
+    + " Change faults at run time with POST/DELETE /_control/faults (see docs/simulator.md)."
 )
 
 
@@ -69,6 +70,15 @@ def exchange(
     lockout_seconds: Annotated[
         float, typer.Option(min=0.0, help="How long a client over the limit is refused.")
     ] = 60.0,
+    block_after: Annotated[
+        int,
+        typer.Option(
+            min=0, help="Block a client after N lockouts in a row (Bitso's 24 h block); 0 = never."
+        ),
+    ] = 0,
+    block_seconds: Annotated[
+        float, typer.Option(min=0.0, help="How long such a block lasts.")
+    ] = 86_400.0,
     update_rate: Annotated[
         float, typer.Option(min=0.01, help="Book updates per market second per book.")
     ] = 3.0,
@@ -90,6 +100,8 @@ def exchange(
         rate_limit_window=rate_limit_window,
         rate_limit_status=rate_limit_status,
         lockout_seconds=lockout_seconds,
+        block_after=block_after,
+        block_seconds=block_seconds,
         faults=tuple(parse_fault(f) for f in fault or ()),
         replay=tuple(replay or ()),
         replay_loop=replay_loop,

@@ -35,6 +35,10 @@ class SimConfig:
     """HTTP status of a rate-limit answer (Bitso documents 420; 429 is common elsewhere)."""
     lockout_seconds: float = 60.0
     """How long a client that exceeded the limit is refused."""
+    block_after: int = 0
+    """Lockouts in a row after which a client is blocked for ``block_seconds``; 0 = never."""
+    block_seconds: float = 86_400.0
+    """Length of that block (Bitso: repeated lockouts may lead to a 24-hour block)."""
     faults: tuple[Fault, ...] = ()
     """Faults switched on at start."""
     replay: tuple[Path, ...] = ()
@@ -54,5 +58,7 @@ class SimConfig:
                 raise ConfigError(f"{name} must be positive", **{name: getattr(self, name)})
         if self.rate_limit < 1 or self.lockout_seconds < 0:
             raise ConfigError("rate_limit must be >= 1 and lockout_seconds >= 0")
+        if self.block_after < 0 or self.block_seconds < 0:
+            raise ConfigError("block_after and block_seconds must be >= 0")
         if not self.books and not self.replay and not self.extra_books:
             raise ConfigError("no books to serve: give --books, --extra-books or --replay")

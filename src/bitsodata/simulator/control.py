@@ -2,6 +2,7 @@
 
 GET    /_control/faults            -> {"active": [...], "known": {name: description}}
 POST   /_control/faults            {"name": "frozen", "book": "btc_mxn", "value": null}
+                                    (``"chance": 0.2`` makes a REST fault hit 20 % of requests)
                                     (a list of such objects is accepted too)
 DELETE /_control/faults[?name=&book=] -> switch matching faults off (all without a query)
 POST   /_control/advance           {"seconds": 5} -> move market time by hand
@@ -78,12 +79,18 @@ class ControlApi:
                 "ws_connections": len(self.hub.connections),
                 "ws_connects": self.hub.connects,
                 "lockouts": self.rest.limiter.lockouts,
+                "blocks": self.rest.limiter.blocks,
             }
         )
 
 
 def _fault(item: Any) -> Fault:
     if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-        raise ValueError('a fault is {"name": ..., "book": ..., "value": ...}')
-    value = item.get("value")
-    return Fault(item["name"], item.get("book"), float(value) if value is not None else None)
+        raise ValueError('a fault is {"name": ..., "book": ..., "value": ..., "chance": ...}')
+    value, chance = item.get("value"), item.get("chance")
+    return Fault(
+        item["name"],
+        item.get("book"),
+        float(value) if value is not None else None,
+        float(chance) if chance is not None else None,
+    )

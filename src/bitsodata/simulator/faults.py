@@ -1,10 +1,13 @@
 """Fault switches: which misbehaviours are on, for which book, with which parameter.
 
-Set at start (``--fault NAME[:BOOK][=VALUE]``) or at run time through the control endpoint.
+Set at start (``--fault NAME[:BOOK][=VALUE][@CHANCE]``) or at run time through the control
+endpoint. A REST fault with a chance hits only that share of requests ("occasional" 5xx pages),
+drawn from a generator seeded with the simulator's seed, so a run is repeatable.
 """
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,7 +36,14 @@ FAULTS: dict[str, str] = {
     "hostile": "legal but awkward shapes: numeric error codes, tids as strings, other time styles",
 }
 
-_SPEC = re.compile(r"^(?P<name>[a-z0-9_]+)(?::(?P<book>[a-z0-9_]+))?(?:=(?P<value>[0-9.eE+-]+))?$")
+PER_REQUEST = frozenset({"latency", "http_5xx", "html_error", "malformed_json", "rate_limit"})
+"""REST faults decided request by request: they accept a chance."""
+
+_NUMBER = r"[0-9.eE+-]+"
+_SPEC = re.compile(
+    rf"^(?P<name>[a-z0-9_]+)(?::(?P<book>[a-z0-9_]+))?(?:=(?P<value>{_NUMBER}))?"
+    rf"(?:@(?P<chance>{_NUMBER}))?$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,34 +53,45 @@ class Fault:
     name: str
     book: str | None = None
     value: float | None = None
+    chance: float | None = None
+    """Share of requests hit (0 < chance <= 1); None: every one. REST faults only."""
 
     def __post_init__(self) -> None:
         if self.name not in FAULTS:
             known = ", ".join(sorted(FAULTS))
             raise ConfigError(f"unknown fault {self.name!r}; known: {known}", fault=self.name)
+        if self.chance is not None:
+            if self.name not in PER_REQUEST:
+                known = ", ".join(sorted(PER_REQUEST))
+                raise ConfigError(f"only {known} take a @CHANCE", fault=self.name)
+            if not 0 < self.chance <= 1:
+                raise ConfigError("a fault's chance is in (0, 1]", chance=self.chance)
 
     def to_dict(self) -> dict[str, object]:
-        return {"name": self.name, "book": self.book, "value": self.value}
+        return {"name": self.name, "book": self.book, "value": self.value, "chance": self.chance}
 
 
 def parse_fault(text: str) -> Fault:
-    """``NAME[:BOOK][=VALUE]``, e.g. ``latency=1.5`` or ``frozen:btc_mxn``."""
+    """``NAME[:BOOK][=VALUE][@CHANCE]``, e.g. ``latency=1.5``, ``frozen:btc_mxn`` or
+    ``http_5xx=503@0.2`` (a 503 on 20 % of requests)."""
     match = _SPEC.match(text.strip())
     if match is None:
-        raise ConfigError("a fault is NAME[:BOOK][=VALUE]", fault=text)
-    value = match.group("value")
+        raise ConfigError("a fault is NAME[:BOOK][=VALUE][@CHANCE]", fault=text)
+    value, chance = match.group("value"), match.group("chance")
     try:
         number = float(value) if value is not None else None
+        share = float(chance) if chance is not None else None
     except ValueError as exc:
-        raise ConfigError("fault value is not a number", fault=text) from exc
-    return Fault(match.group("name"), match.group("book"), number)
+        raise ConfigError("fault value and chance are numbers", fault=text) from exc
+    return Fault(match.group("name"), match.group("book"), number, share)
 
 
 class FaultSet:
     """The faults in force; read on every request and message, changed by the control endpoint."""
 
-    def __init__(self, faults: Iterable[Fault] = ()) -> None:
+    def __init__(self, faults: Iterable[Fault] = (), *, seed: int = 0) -> None:
         self._faults: dict[tuple[str, str | None], Fault] = {}
+        self._draws = random.Random(f"{seed}:faults")
         for fault in faults:
             self.set(fault)
 
@@ -96,6 +117,13 @@ class FaultSet:
 
     def on(self, name: str, book: str | None = None) -> bool:
         return self.get(name, book) is not None
+
+    def hits(self, name: str, book: str | None = None) -> Fault | None:
+        """The fault, if in force and this request is one it hits (a draw when it has a chance)."""
+        fault = self.get(name, book)
+        if fault is None or fault.chance is None or self._draws.random() < fault.chance:
+            return fault
+        return None
 
     def value(self, name: str, book: str | None, default: float) -> float:
         fault = self.get(name, book)

@@ -10,7 +10,7 @@ import csv
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -49,6 +49,14 @@ def _records(path: Path) -> list[dict[str, object]]:
         return list(csv.DictReader(fh))
 
 
+def _epoch(value: object) -> float:
+    """Epoch seconds of a recorded time; one without an offset is UTC (never the local zone)."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
 def _decimal(value: object) -> Decimal:
     # repr of a float is its shortest round-trip spelling: 16.782 stays 16.782
     return Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value))
@@ -66,7 +74,7 @@ def load(paths: Sequence[Path]) -> dict[str, list[Row]]:
                     )
                 continue
             try:
-                at = datetime.fromisoformat(str(record["orderbook_timestamp"])).timestamp()
+                at = _epoch(record["orderbook_timestamp"])
                 bid, ask = _decimal(record["bid"]), _decimal(record["ask"])
             except (ValueError, InvalidOperation) as exc:
                 raise ConfigError("bad replay row", path=str(path), row=record) from exc

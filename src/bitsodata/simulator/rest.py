@@ -19,6 +19,7 @@ from bitsodata.simulator.ratelimit import RateLimiter
 ENDPOINTS = ("available_books", "ticker", "order_book", "trades")
 PREFIXES = ("/v3", "/api/v3")
 RATE_LIMIT_MESSAGE = "You have hit the request rate-limit"
+BLOCKED_MESSAGE = "Blocked after repeated rate-limit lockouts"
 HTML_PAGE = (
     "<!DOCTYPE html><html><head><title>Access denied | api.bitso.com used Cloudflare to restrict "
     "access</title></head><body><h1>Error 1020</h1><p>Access denied</p></body></html>"
@@ -83,21 +84,22 @@ class RestApi:
             return result
         self.counts[(request.path, f"/v3/{endpoint}")] += 1
         book = request.query.get("book")
-        if (delay := self.faults.get("latency", book)) is not None:
+        if (delay := self.faults.hits("latency", book)) is not None:
             await asyncio.sleep(delay.value if delay.value is not None else 2.0)
         ip = self._client_ip(request)
-        if self.faults.on("rate_limit", book) and self.limiter.locked_until(ip) is None:
+        if self.limiter.locked_until(ip) is None and self.faults.hits("rate_limit", book):
             self.limiter.lock(ip)
         if not self.limiter.allow(ip):
-            return self.error("0801", RATE_LIMIT_MESSAGE, self.limit_status, book)
-        if (fault := self.faults.get("http_5xx", book)) is not None:
+            message = BLOCKED_MESSAGE if self.limiter.blocked(ip) else RATE_LIMIT_MESSAGE
+            return self.error("0801", message, self.limit_status, book)
+        if (fault := self.faults.hits("http_5xx", book)) is not None:
             status = int(fault.value or 500)
             return self.error("0101", "Unknown error", status, book)
-        if (fault := self.faults.get("html_error", book)) is not None:
+        if (fault := self.faults.hits("html_error", book)) is not None:
             status = int(fault.value or 403)
             return web.Response(status=status, text=HTML_PAGE, content_type="text/html")
         response: web.StreamResponse = await handler(request)
-        if self.faults.on("malformed_json", book) and isinstance(response, web.Response):
+        if isinstance(response, web.Response) and self.faults.hits("malformed_json", book):
             body = response.text or ""
             return web.Response(
                 text=body[: max(1, len(body) // 2)], content_type="application/json"

@@ -70,13 +70,15 @@ class SimulatorServer:
         self.config = config
         self.clock = clock or SystemClock()
         self.autorun = autorun
-        self.faults = FaultSet(config.faults)
+        self.faults = FaultSet(config.faults, seed=config.seed)
         self.exchange = build_exchange(config, self.faults, self.clock)
         limiter = RateLimiter(
             config.rate_limit,
             window=config.rate_limit_window,
             lockout=config.lockout_seconds,
             clock=self.clock,
+            block_after=config.block_after,
+            block_seconds=config.block_seconds,
         )
         self.rest = RestApi(
             self.exchange,
@@ -92,11 +94,17 @@ class SimulatorServer:
         self.app.router.add_get(config.ws_path, self.hub.handle)
         self._runner: web.AppRunner | None = None
         self._ticker: asyncio.Task[None] | None = None
-        self.port = 0
+        self.port = config.port
+        """The bound port once started (``port=0`` picks one); the configured one before."""
+
+    @property
+    def _netloc(self) -> str:
+        host = self.config.host
+        return f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}"  # IPv6 literal
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.config.host}:{self.port}"
+        return f"http://{self._netloc}"
 
     @property
     def rest_url(self) -> str:
@@ -104,7 +112,7 @@ class SimulatorServer:
 
     @property
     def ws_url(self) -> str:
-        return f"ws://{self.config.host}:{self.port}{self.config.ws_path}"
+        return f"ws://{self._netloc}{self.config.ws_path}"
 
     @property
     def control_url(self) -> str:

@@ -6,35 +6,24 @@ applied here, on the way out, so the underlying books and sequences stay intact.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from bitsodata.simulator.engine import BookState, Exchange
 from bitsodata.simulator.faults import FaultSet
 from bitsodata.simulator.formatting import dec, iso
-from bitsodata.simulator.orderbook import ASK, BID
+from bitsodata.simulator.orderbook import ASK, BID, SimOrder
 from bitsodata.simulator.wire import amount_text, value_text
 
 AGGREGATED_DEPTH = 50
 ORDERS_DEPTH = 20
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One order as shown to a client."""
-
-    oid: str
-    side: int
-    price: Decimal
-    amount: Decimal
-    created_ms: int
-    full: bool
-
-
-def sides(state: BookState, faults: FaultSet) -> tuple[list[Entry], list[Entry]]:
-    """Bids (descending) and asks (ascending) after the book-shaping faults."""
-    bids, asks = ([_entry(o) for o in state.book.side(s)] for s in (BID, ASK))
+def sides(state: BookState, faults: FaultSet) -> tuple[list[SimOrder], list[SimOrder]]:
+    """Bids (descending) and asks (ascending) after the book-shaping faults (which work on
+    copies: the book itself is never changed by a view)."""
+    bids, asks = state.book.side(BID), state.book.side(ASK)
     name = state.name
     if faults.on("empty_book", name) or faults.on("empty_bids", name):
         bids = []
@@ -44,10 +33,6 @@ def sides(state: BookState, faults: FaultSet) -> tuple[list[Entry], list[Entry]]
         shift = asks[0].price - bids[0].price + state.spec.tick
         asks = [replace(a, price=a.price - shift) for a in asks]
     return bids, asks
-
-
-def _entry(order: Any) -> Entry:
-    return Entry(order.oid, order.side, order.price, order.amount, order.created_ms, order.full)
 
 
 def _time_style(faults: FaultSet, book: str | None, seq: int) -> str:
@@ -72,7 +57,7 @@ def order_book(state: BookState, faults: FaultSet, aggregate: bool) -> dict[str,
     }
 
 
-def _aggregate(entries: list[Entry], book: str, decimals: int) -> list[dict[str, str]]:
+def _aggregate(entries: list[SimOrder], book: str, decimals: int) -> list[dict[str, str]]:
     levels: list[tuple[Decimal, Decimal, bool]] = []
     for e in entries:
         if levels and levels[-1][0] == e.price:
@@ -88,7 +73,7 @@ def _aggregate(entries: list[Entry], book: str, decimals: int) -> list[dict[str,
     ]
 
 
-def _single(e: Entry, book: str, decimals: int) -> dict[str, str]:
+def _single(e: SimOrder, book: str, decimals: int) -> dict[str, str]:
     return {
         "book": book,
         "price": dec(e.price),
@@ -179,7 +164,7 @@ def orders_message(ex: Exchange, state: BookState) -> dict[str, Any]:
     bids, asks = sides(state, ex.faults)
     decimals = state.spec.amount_decimals
 
-    def row(e: Entry) -> dict[str, Any]:
+    def row(e: SimOrder) -> dict[str, Any]:
         return {
             "o": e.oid,
             "r": dec(e.price),
