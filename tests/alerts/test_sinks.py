@@ -122,3 +122,16 @@ def test_build_sinks_follows_the_settings(tmp_path: Path) -> None:
     assert [type(s).__name__ for s in fanout.sinks] == ["LogSink", "LakeAlertLog", "WebhookOutbox"]
     fanout.publish(firing("a", "btc_mxn", T0))
     assert len(outbox.pending()) == 1  # persisted before publish returned
+
+
+def test_a_damaged_line_in_the_day_file_does_not_block_new_events() -> None:
+    store = MemoryStorage()
+    key = "alerts/date=2023-11-14/alerts.jsonl"
+    store.put(key, b'{"truncated": \n[1, 2]\n')  # e.g. a hand edit; not ours to drop
+    sink = LakeAlertLog(store)
+    sink.publish(firing("a", "btc_mxn", T0))
+    sink.publish(firing("a", "btc_mxn", T0))  # still deduplicated
+    assert sink.pending == 0
+    lines = store.get(key).decode().splitlines()
+    assert lines[:2] == ['{"truncated": ', "[1, 2]"]
+    assert [json.loads(line)["rule"] for line in lines[2:]] == ["a"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import socket
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +16,7 @@ from aiohttp import web
 from bitsodata.alerts.events import AlertEvent
 from bitsodata.alerts.webhook import WebhookOutbox, slack_body
 from bitsodata.clock import FakeClock, SystemClock
-from tests.alerts.helpers import T0, firing
+from tests.alerts.helpers import T0, Records, firing
 
 
 class Receiver:
@@ -198,3 +199,22 @@ async def test_publish_wakes_an_idle_sender_even_from_another_thread(
     stop.set()
     await asyncio.wait_for(task, 2)
     assert [b["rule"] for b in receiver.bodies] == ["same-thread", "other-thread"]
+
+
+async def test_delivery_failures_never_log_the_webhook_url(tmp_path: Path) -> None:
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/services/T000/B000/s3cr3t-token"
+    box = WebhookOutbox(url, tmp_path / "o", SystemClock(), min_backoff=0.01, max_backoff=0.02)
+    box.publish(firing("a", "btc_mxn", T0))
+    stop = asyncio.Event()
+    with Records("bitsodata.alerts.webhook") as logged:
+        task = asyncio.create_task(box.run(stop))
+        await until(lambda: box.failures >= 2)
+        stop.set()
+        await asyncio.wait_for(task, 2)
+    failures = logged.events("alert_delivery_failed")
+    assert len(failures) >= 2 and len(box.pending()) == 1  # kept for a later delivery
+    assert all("s3cr3t-token" not in str(fields) for fields in failures)
+    assert all("s3cr3t-token" not in r.getMessage() for r in logged.records)

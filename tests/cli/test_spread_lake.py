@@ -13,15 +13,17 @@ import pytest
 from typer.testing import CliRunner
 
 from bitsodata.cli.main import app
+from bitsodata.domain.observation import Observation
 from bitsodata.errors import LakeError
 from bitsodata.lake.storage import LocalStorage
 from tests.lake.helpers import DAY0, build_lake
 
 runner = CliRunner()
+Lake = tuple[Path, dict[str, list[Observation]]]
 
 
 @pytest.fixture
-def lake(tmp_path: Path) -> tuple[Path, dict]:
+def lake(tmp_path: Path) -> Lake:
     root = tmp_path / "lake"
     return root, build_lake(LocalStorage(root))
 
@@ -29,7 +31,7 @@ def lake(tmp_path: Path) -> tuple[Path, dict]:
 SQL = "select book, count(*) as n, max(hour) as last_hour from spreads group by book order by book"
 
 
-def test_query_csv(lake: tuple[Path, dict]) -> None:
+def test_query_csv(lake: Lake) -> None:
     root, _rows = lake
     result = runner.invoke(app, ["spread", "query", SQL, "--lake", str(root), "--format", "csv"])
     assert result.exit_code == 0, result.output
@@ -40,7 +42,7 @@ def test_query_csv(lake: tuple[Path, dict]) -> None:
     ]
 
 
-def test_query_json_and_table(lake: tuple[Path, dict]) -> None:
+def test_query_json_and_table(lake: Lake) -> None:
     root, _rows = lake
     out = runner.invoke(app, ["spread", "query", SQL, "--lake", str(root), "--format", "json"])
     assert json.loads(out.output) == [
@@ -51,9 +53,7 @@ def test_query_json_and_table(lake: tuple[Path, dict]) -> None:
     assert table.exit_code == 0 and "btc_mxn" in table.output and "2400" in table.output
 
 
-def test_lake_comes_from_settings_when_no_flag(
-    lake: tuple[Path, dict], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_lake_comes_from_settings_when_no_flag(lake: Lake, monkeypatch: pytest.MonkeyPatch) -> None:
     root, _rows = lake
     monkeypatch.setenv("BITSODATA_LAKE__URL", str(root))
     out = runner.invoke(
@@ -62,7 +62,7 @@ def test_lake_comes_from_settings_when_no_flag(
     assert out.output.splitlines() == ["n", "4800"]
 
 
-def test_stats_json_matches_a_direct_computation(lake: tuple[Path, dict]) -> None:
+def test_stats_json_matches_a_direct_computation(lake: Lake) -> None:
     root, rows = lake
     args = ["spread", "stats", "--book", "usd_mxn", "--lake", str(root), "--format", "json"]
     args += ["--from", "2024-05-04T23:55:00Z", "--to", str(DAY0 + 3900), "--thresholds", "0.2,1"]
@@ -85,7 +85,7 @@ def test_stats_json_matches_a_direct_computation(lake: tuple[Path, dict]) -> Non
     assert got["from"] == "2024-05-04T23:55:00+00:00"
 
 
-def test_stats_table(lake: tuple[Path, dict]) -> None:
+def test_stats_table(lake: Lake) -> None:
     root, _rows = lake
     args = ["spread", "stats", "--book", "btc_mxn", "--lake", str(root)]
     result = runner.invoke(app, [*args, "--from", "2024-05-05", "--to", "2024-05-06"])
@@ -94,7 +94,7 @@ def test_stats_table(lake: tuple[Path, dict]) -> None:
     assert "84600" in result.output  # seconds of the day with no window file
 
 
-def test_bad_input(lake: tuple[Path, dict]) -> None:
+def test_bad_input(lake: Lake) -> None:
     root, _rows = lake
     args = ["spread", "stats", "--book", "btc_mxn", "--lake", str(root), "--to", "2024-05-06"]
     bad_time = runner.invoke(app, [*args, "--from", "yesterday"])

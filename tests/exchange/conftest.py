@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 
 from tests.exchange.servers import Script, ScriptedRest, ScriptedWs
+from tests.fakes.exchange import make_exchange  # noqa: F401  (the simulator fixture)
 
 
 @pytest.fixture

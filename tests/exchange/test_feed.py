@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from decimal import Decimal
 
 from aiohttp import web
@@ -16,6 +14,7 @@ from bitsodata.exchange.feed import BitsoFeed, FakeFeed, LinkState
 from bitsodata.exchange.ws import Backoff
 from bitsodata.settings import ExchangeSettings
 from tests.exchange.conftest import WsFactory
+from tests.exchange.helpers import eventually, running
 from tests.exchange.servers import (
     HTML_PAGE,
     RATE_LIMITED,
@@ -50,24 +49,6 @@ def feed_for(rest_url: str, ws_url: str, **kw: object) -> BitsoFeed:
         idle_seconds=0.01,
         grace_seconds=grace,  # type: ignore[arg-type]
     )
-
-
-@asynccontextmanager
-async def running(feed: BitsoFeed) -> AsyncIterator[None]:
-    stop = asyncio.Event()
-    task = asyncio.create_task(feed.run(stop))
-    try:
-        yield
-    finally:
-        stop.set()
-        async with asyncio.timeout(2):  # stopping is prompt whatever the link is doing
-            await task
-
-
-async def eventually(condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
 
 
 def refused_ws() -> str:
@@ -241,13 +222,15 @@ async def test_fake_feed_serves_what_the_test_sets() -> None:
     await fake.run(stop)
 
 
+async def only_btc(ws: web.WebSocketResponse, request: web.Request) -> None:
+    """A stream that never mentions usd_mxn (a quiet book: ``orders`` only speaks on change)."""
+    await ws.send_str(orders_frame("btc_mxn", "100", "101"))
+    await hold_open(ws)
+
+
 async def test_a_book_the_stream_never_sent_gets_one_rest_snapshot_per_connection(
     rest_server: ScriptedRest, ws_server: WsFactory
 ) -> None:
-    async def only_btc(ws: web.WebSocketResponse, request: web.Request) -> None:
-        await ws.send_str(orders_frame("btc_mxn", "100", "101"))
-        await hold_open(ws)
-
     server = await ws_server(only_btc)
     feed = feed_for(rest_server.url, server.url, grace_seconds=0.2)
     async with running(feed):
@@ -255,3 +238,33 @@ async def test_a_book_the_stream_never_sent_gets_one_rest_snapshot_per_connectio
         await asyncio.sleep(0.5)  # five budget slots, the link stays up: no second request
         assert source(feed, "btc_mxn") == "ws" and not feed.link_state().fallback_active
     assert [r.query["book"] for r in rest_server.requests] == ["usd_mxn"]
+
+
+async def test_a_failed_bootstrap_snapshot_is_retried_while_the_stream_is_up(
+    rest_server: ScriptedRest, ws_server: WsFactory
+) -> None:
+    rest_server.script.append(Reply(HTML_PAGE, status=503, content_type="text/html"))
+    server = await ws_server(only_btc)
+    feed = feed_for(rest_server.url, server.url, grace_seconds=0.2)
+    async with running(feed):
+        await eventually(lambda: source(feed, "usd_mxn") == "rest")
+        assert not feed.link_state().fallback_active
+    assert [r.query["book"] for r in rest_server.requests] == ["usd_mxn", "usd_mxn"]
+    assert feed.stats.rest_requests == {"order_book:unavailable": 1, "order_book:ok": 1}
+
+
+async def test_a_stream_that_acks_and_says_nothing_does_not_hold_back_the_fallback(
+    rest_server: ScriptedRest, ws_server: WsFactory
+) -> None:
+    async def ack_then_silence(ws: web.WebSocketResponse, request: web.Request) -> None:
+        await asyncio.sleep(30)
+
+    server = await ws_server(ack_then_silence)
+    feed = feed_for(rest_server.url, server.url, grace_seconds=0.1, ws_silence_seconds=1.0)
+    async with running(feed):
+        await eventually(lambda: len(rest_server.requests) >= 10, timeout=6)
+        state = feed.link_state()
+    times = [r.at for r in rest_server.requests]
+    # paced by the budget alone (one per ~0.1 s); a connection that only acked is not a stream
+    assert times[9] - times[0] < 2.0
+    assert state.fallback_active and server.connections >= 1

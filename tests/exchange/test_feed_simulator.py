@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 
 from bitsodata.clock import SystemClock
 from bitsodata.exchange.feed import BitsoFeed
 from bitsodata.exchange.ws import Backoff
 from bitsodata.settings import ExchangeSettings
 from bitsodata.simulator import Fault
-from tests.fakes.exchange import RunningExchange, make_exchange  # noqa: F401
+from tests.exchange.helpers import eventually, running
+from tests.fakes.exchange import RunningExchange
 
 BOOKS = ("btc_mxn", "usd_mxn")
 MakeExchange = Callable[..., RunningExchange]
@@ -35,24 +35,6 @@ def feed_for(ex: RunningExchange, **settings: object) -> BitsoFeed:
     )
 
 
-@asynccontextmanager
-async def running(feed: BitsoFeed) -> AsyncIterator[None]:
-    stop = asyncio.Event()
-    task = asyncio.create_task(feed.run(stop))
-    try:
-        yield
-    finally:
-        stop.set()
-        async with asyncio.timeout(3):
-            await task
-
-
-async def eventually(condition: Callable[[], bool], timeout: float = 8.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.02)
-
-
 def from_ws(feed: BitsoFeed) -> bool:
     tops = [feed.latest(book) for book in BOOKS]
     return all(t is not None and t.source == "ws" for t in tops)
@@ -63,7 +45,7 @@ def polled(ex: RunningExchange) -> int:
 
 
 async def test_rest_fallback_stays_within_the_exchange_limit_and_stops_when_the_stream_is_back(
-    make_exchange: MakeExchange,  # noqa: F811
+    make_exchange: MakeExchange,
 ) -> None:
     # The exchange allows 10 requests per 3 s window; the feed's budget is the same, 200/min.
     ex = make_exchange(
@@ -87,27 +69,26 @@ async def test_rest_fallback_stays_within_the_exchange_limit_and_stops_when_the_
 
 
 async def test_a_lockout_stops_all_calls_until_it_ends(
-    make_exchange: MakeExchange,  # noqa: F811
+    make_exchange: MakeExchange,
 ) -> None:
     ex = make_exchange(rate_limit=1000, lockout_seconds=0.3, faults=(Fault("silence"),))
-    feed = feed_for(ex, rest_requests_per_minute=600, lockout_seconds=1.0)
+    feed = feed_for(ex, rest_requests_per_minute=600, lockout_seconds=0.8)
     async with running(feed):
         await eventually(lambda: polled(ex) >= 3)
         ex.control.set("rate_limit")
         await eventually(lambda: feed.stats.rest_lockouts == 1)
-        locked_at, during = time.monotonic(), polled(ex)
-        assert feed.link_state().locked_out_until is not None
-        ex.control.clear("rate_limit")  # the exchange forgives after 0.3 s; we wait our 1 s
-        await asyncio.sleep(0.8)
-        assert polled(ex) == during
+        during, until = polled(ex), feed.link_state().locked_out_until
+        assert until is not None and until > time.time()
+        ex.control.clear("rate_limit")  # the exchange forgives after 0.3 s; we wait our 0.8 s
         await eventually(lambda: polled(ex) > during)
-        resumed = time.monotonic() - locked_at
-    assert resumed >= 0.8
+        # The next request left only once the lockout was over (one sent at 0.3 s would fail).
+        assert time.time() >= until
     assert feed.stats.rest_requests["order_book:rate_limited"] == 1
+    assert feed.stats.rest_lockouts == 1
 
 
 async def test_reconnect_after_disconnects_restores_the_stream_as_the_source(
-    make_exchange: MakeExchange,  # noqa: F811
+    make_exchange: MakeExchange,
 ) -> None:
     ex = make_exchange(ka_interval=0.1)
     feed = feed_for(ex, rest_requests_per_minute=600)
@@ -124,7 +105,7 @@ async def test_reconnect_after_disconnects_restores_the_stream_as_the_source(
 
 
 async def test_crossed_and_empty_books_from_the_simulator_are_flagged(
-    make_exchange: MakeExchange,  # noqa: F811
+    make_exchange: MakeExchange,
 ) -> None:
     ex = make_exchange(faults=(Fault("crossed", "btc_mxn"), Fault("empty_asks", "usd_mxn")))
     feed = feed_for(ex, ws_silence_seconds=3.0)

@@ -42,7 +42,7 @@ def test_error_envelopes() -> None:
             {"success": False, "error": {"code": "0301", "message": "Unknown OrderBook"}},
             status=400,
         )
-    assert info.value.code == "0301"
+    assert info.value.context["code"] == "0301"
     with pytest.raises(RateLimitedError):
         unwrap({"success": False, "error": {"code": "0801", "message": "rate"}}, status=420)
     with pytest.raises(RateLimitedError):  # numeric legacy code, status 429
@@ -79,3 +79,8 @@ def test_malformed_ws_data_is_rejected() -> None:
         parse_ws_message('{"type":"orders","book":"x","payload":{"bids":[{"r":"abc","a":"1"}]}}')
     with pytest.raises(PayloadError):
         parse_ws_message('{"type":"orders","payload":{}}')
+    with pytest.raises(PayloadError, match="positive"):  # no spread could be computed from it
+        parse_ws_message(
+            '{"type":"orders","book":"x","payload":{"bids":[{"r":"-1","a":"1"}],'
+            '"asks":[{"r":"0","a":"1"}]}}'
+        )

@@ -81,6 +81,7 @@ def _json(obj: object) -> str:
     [
         (Reply(RATE_LIMITED, status=420), RateLimitedError),
         (Reply(RATE_LIMITED, status=200), RateLimitedError),  # the body decides first
+        (Reply(error_body("0802", "Too many attempts")), RateLimitedError),  # throttling too
         (Reply("Too Many Requests", status=429, content_type="text/plain"), RateLimitedError),
         (Reply(HTML_PAGE, status=503, content_type="text/html"), ExchangeUnavailable),
         (Reply(HTML_PAGE, status=200, content_type="text/html"), ExchangeUnavailable),

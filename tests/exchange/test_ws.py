@@ -94,7 +94,9 @@ async def test_keepalives_keep_the_link_alive(ws_server: WsFactory) -> None:
 
     got = await collect(ws, enough)
     assert [m for m, _ in got][-1] == Control("ka")
-    assert all(alive) and server.connections == 1 and ws.stats.ws_reconnects == 0
+    # acks alone prove nothing (a server can ack and go quiet); the keep-alives keep it up
+    assert alive == [False, False] + [True] * 10
+    assert server.connections == 1 and ws.stats.ws_reconnects == 0
 
 
 async def garbage_then_quote(ws: web.WebSocketResponse, request: web.Request) -> None:
@@ -194,6 +196,22 @@ async def test_backoff_resets_after_a_connection_that_delivered(ws_server: WsFac
     assert all(0.5 <= s <= 1.0 for s in clock.sleeps)  # always the first step, never growing
 
 
+async def hang_up(ws: web.WebSocketResponse, request: web.Request) -> None:
+    await ws.close()  # acks the subscriptions, then leaves: no data ever
+
+
+async def test_a_server_that_acks_and_hangs_up_is_backed_off(ws_server: WsFactory) -> None:
+    server = await ws_server(hang_up)
+    clock = RecordingClock()
+    backoff = Backoff(base=1.0, factor=2.0, cap=30.0)
+    ws = client(server.url, clock=clock, backoff=backoff, silence_seconds=5.0)
+    got = await collect(ws, lambda items: len(clock.sleeps) >= 4)
+    assert all(isinstance(m, Control) for m, _ in got)  # only the acks arrived
+    expected_rng = random.Random(1)
+    expected = [backoff.delay(attempt, expected_rng) for attempt in range(1, 5)]
+    assert clock.sleeps[:4] == pytest.approx(expected)  # growing, not reset by the acks
+
+
 @given(attempt=st.integers(min_value=0, max_value=200), seed=st.integers(0, 2**32))
 def test_backoff_delay_bounds(attempt: int, seed: int) -> None:
     b = Backoff(base=0.5, factor=2.0, cap=30.0)
@@ -205,3 +223,22 @@ def test_keepalive_constant_is_control_traffic() -> None:
     from bitsodata.exchange.parse import parse_ws_message
 
     assert parse_ws_message(KA) == Control("ka")
+
+
+async def ack_then_silence(ws: web.WebSocketResponse, request: web.Request) -> None:
+    await asyncio.sleep(30)  # the subscriptions were acked; then nothing at all
+
+
+async def test_a_connection_that_only_acked_is_not_alive(ws_server: WsFactory) -> None:
+    server = await ws_server(ack_then_silence)
+    ws = client(server.url, silence_seconds=5.0)
+    seen: list[tuple[bool, bool]] = []
+
+    def both_acks(items: list[Item]) -> bool:
+        seen.append((ws.connected, ws.alive()))
+        return len(items) == 2
+
+    got = await collect(ws, both_acks)
+    assert all(isinstance(m, Control) and m.response == "ok" for m, _ in got)
+    # connected, but not alive: the REST fallback must not wait 5 s for nothing
+    assert seen == [(True, False), (True, False)]

@@ -7,13 +7,14 @@ import socket
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 from pydantic import SecretStr
 
-from bitsodata.errors import LakeKeyMissing
+from bitsodata.errors import LakeError, LakeKeyMissing
 from bitsodata.lake.query import iter_observations, run_query
 from bitsodata.lake.queue import QueuedStorage
 from bitsodata.lake.s3 import S3Storage
@@ -22,6 +23,9 @@ from bitsodata.lake.storage import open_storage
 from bitsodata.lake.windowfile import decode_window, write_window
 from bitsodata.settings import LakeSettings
 from tests.lake.helpers import DAY0, window
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
 
 SECRET = "s3cr3t-never-logged"
 
@@ -50,6 +54,7 @@ class Endpoint:
     def stop(self) -> None:
         assert self.server is not None
         self.server.stop()
+        assert self.server._server is not None
         self.server._server.server_close()  # release the port: connections are refused
         self.server = None
 
@@ -63,14 +68,19 @@ def endpoint() -> Iterator[Endpoint]:
         ep.stop()
 
 
-def _settings(endpoint: Endpoint, tmp_path: Path, bucket: str) -> LakeSettings:
-    client = boto3.client(
+def _client(endpoint_url: str | None) -> S3Client:
+    """A plain boto3 client to set up and inspect the bucket behind the code under test."""
+    return boto3.client(
         "s3",
-        endpoint_url=endpoint.url,
+        endpoint_url=endpoint_url,
         region_name="us-east-1",
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
+
+
+def _settings(endpoint: Endpoint, tmp_path: Path, bucket: str) -> LakeSettings:
+    client = _client(endpoint.url)
     client.create_bucket(Bucket=bucket)
     client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     return LakeSettings(
@@ -87,14 +97,7 @@ def _settings(endpoint: Endpoint, tmp_path: Path, bucket: str) -> LakeSettings:
 def _versions(settings: LakeSettings) -> Counter[str]:
     """How many times each key was PUT (the bucket is versioned)."""
     bucket = settings.url.removeprefix("s3://").split("/")[0]
-    client = boto3.client(
-        "s3",
-        endpoint_url=settings.s3_endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    answer = client.list_object_versions(Bucket=bucket)
+    answer = _client(settings.s3_endpoint_url).list_object_versions(Bucket=bucket)
     return Counter(v["Key"] for v in answer.get("Versions", []))
 
 
@@ -111,6 +114,11 @@ def test_s3_storage_contract(endpoint: Endpoint, tmp_path: Path) -> None:
     with pytest.raises(LakeKeyMissing):
         s3.get("spreads/none.parquet")
     assert SECRET not in repr(s3)
+    # a missing bucket is a setup error, never mistaken for an absent key
+    no_bucket = S3Storage("s3://no-such-bucket/lake", _client(endpoint.url))
+    with pytest.raises(LakeError, match="bucket does not exist") as info:
+        no_bucket.get("spreads/a.parquet")
+    assert not isinstance(info.value, LakeKeyMissing)
 
 
 def test_outage_queues_locally_and_uploads_each_file_once(

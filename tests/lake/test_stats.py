@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,7 +16,9 @@ from bitsodata.lake.storage import LocalStorage
 from tests.lake.helpers import DAY0, STARTS, build_lake
 
 
-def direct(rows: list[Observation], start: int, end: int, thresholds: list[Decimal]) -> dict:
+def direct(
+    rows: list[Observation], start: int, end: int, thresholds: list[Decimal]
+) -> dict[str, Any]:
     """The same figures computed in plain Python/numpy, the obvious way."""
     inside = [o for o in rows if start <= o.tick < end]
     spreads = np.array([float(o.spread) for o in inside if o.spread is not None])
@@ -35,7 +38,7 @@ def direct(rows: list[Observation], start: int, end: int, thresholds: list[Decim
     }
 
 
-def check(stats: SpreadStats, expected: dict) -> None:
+def check(stats: SpreadStats, expected: dict[str, Any]) -> None:
     for name, value in expected.items():
         got = getattr(stats, name)
         assert got == (pytest.approx(value, rel=1e-9) if isinstance(value, float) else value), name

@@ -60,6 +60,7 @@ def test_csv_has_a_header_and_the_brief_columns_first() -> None:
     rows = window("btc_mxn", DAY0, seconds=3)
     text = encode_window(rows, "csv").decode()
     header, first = text.splitlines()[:2]
+    assert rows[0].bid is not None
     assert header.replace('"', "").split(",") == list(COLUMNS)
     assert first.startswith(f'"2024-05-05T00:00:00+00:00","btc_mxn",{float(rows[0].bid)!r},')
     assert len(text.splitlines()) == 4

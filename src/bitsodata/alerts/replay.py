@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from bitsodata.alerts.engine import AlertEngine
 from bitsodata.alerts.events import FIRING, AlertEvent
 from bitsodata.alerts.rules import Rule
 from bitsodata.domain.observation import Observation
+from bitsodata.domain.windows import parse_iso_second
 from bitsodata.errors import AlertError
 from bitsodata.lake.query import LakeSource, iter_observations
 
@@ -77,11 +77,8 @@ def parse_time(text: str) -> int:
     if text.isdigit():
         return int(text)
     try:
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parse_iso_second(text)
     except ValueError:
         raise AlertError(
             "not a time: use ISO-8601 like 2024-05-01T12:00:00Z or epoch seconds", value=text
         ) from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return int(dt.timestamp())

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
-import tempfile
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +20,7 @@ import tomli_w
 
 from bitsodata.errors import ConfigError
 from bitsodata.lake.layout import check_book
+from bitsodata.lake.storage import write_atomic
 from bitsodata.logs import event
 
 log = logging.getLogger(__name__)
@@ -180,29 +179,21 @@ def dumps_rules(rules: Sequence[Rule]) -> str:
 
 def load_rules(path: Path) -> tuple[Rule, ...]:
     """Rules of a TOML file."""
+    return parse_rules(_decode(_read_rules_file(path), path), path)
+
+
+def _read_rules_file(path: Path) -> bytes:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_bytes()
     except FileNotFoundError as exc:
         raise ConfigError("rules file not found", path=str(path)) from exc
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ConfigError(f"cannot read rules file: {exc}", path=str(path)) from exc
-    return parse_rules(text, path)
 
 
 def save_rules(path: Path, rules: Sequence[Rule]) -> None:
     """Write the rules atomically (temp file + rename), so a live reader never sees half a file."""
-    text = dumps_rules(rules)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, dumps_rules(rules).encode("utf-8"))
 
 
 class RulesFile:
@@ -214,9 +205,13 @@ class RulesFile:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        self._rules = DEFAULT_RULES if path is None else load_rules(path)
         self._stat: tuple[int, int] | None = self._stat_now()
-        self._digest: str | None = self._digest_now()
+        self._rules: tuple[Rule, ...] = DEFAULT_RULES
+        self._digest: str | None = None
+        if path is not None:
+            data = _read_rules_file(path)
+            self._rules = parse_rules(_decode(data, path), path)
+            self._digest = _digest(data)
         self._bad: str | None = None
 
     def current(self) -> tuple[Rule, ...]:
@@ -231,14 +226,15 @@ class RulesFile:
         if stat == self._stat:
             return None
         self._stat = stat
-        digest = self._digest_now()
-        if digest is None:
+        data = self._read()  # hash and parse the same bytes: an edit in between cannot split them
+        if data is None:
             self._report("rules_file_missing", "rules file vanished; keeping the previous rules")
             return None
+        digest = _digest(data)
         if digest in (self._digest, self._bad):
             return None
         try:
-            rules = load_rules(self.path)
+            rules = parse_rules(_decode(data, self.path), self.path)
         except ConfigError as exc:
             self._bad = digest
             self._report("rules_file_invalid", f"{exc}; keeping the previous rules")
@@ -259,10 +255,21 @@ class RulesFile:
             return None
         return (st.st_mtime_ns, st.st_size)
 
-    def _digest_now(self) -> str | None:
+    def _read(self) -> bytes | None:
         if self.path is None:
             return None
         try:
-            return hashlib.sha256(self.path.read_bytes()).hexdigest()
+            return self.path.read_bytes()
         except OSError:
             return None
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _decode(data: bytes, path: Path) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"cannot read rules file: {exc}", path=str(path)) from exc

@@ -149,7 +149,7 @@ class LakeAlertLog:
     def _append(self, day: date, batch: Sequence[AlertEvent]) -> None:
         key = alert_log_key(day, ALERT_LOG_NAME)
         old = self._storage.get(key) if self._storage.exists(key) else b""
-        known = {json.loads(line).get("key") for line in old.decode().splitlines() if line.strip()}
+        known = _logged_keys(old)
         new: list[AlertEvent] = []
         for alert in batch:
             if alert.key not in known:
@@ -160,6 +160,19 @@ class LakeAlertLog:
         if old and not old.endswith(b"\n"):
             old += b"\n"
         self._storage.put(key, old + b"".join(encode_line(a) for a in new))
+
+
+def _logged_keys(log_bytes: bytes) -> set[str]:
+    """Event keys already in a day file; a foreign or damaged line is kept but cannot block us."""
+    keys: set[str] = set()
+    for line in log_bytes.decode("utf-8", "replace").splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and isinstance(record.get("key"), str):
+            keys.add(record["key"])
+    return keys
 
 
 def build_sinks(

@@ -14,7 +14,6 @@ import logging
 import os
 import random
 import re
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ import httpx
 
 from bitsodata.alerts.events import FIRING, AlertEvent, describe
 from bitsodata.clock import Clock
+from bitsodata.lake.storage import write_atomic
 from bitsodata.logs import event
 
 log = logging.getLogger(__name__)
@@ -45,24 +45,6 @@ def slack_body(alert: AlertEvent) -> dict[str, Any]:
     color = "#2eb886" if alert.state != FIRING else _COLORS.get(alert.severity, "#f2c744")
     attachment = {"color": color, "fallback": text + alert.message, "fields": fields}
     return {"text": text + alert.message, "attachments": [attachment], **alert.to_dict()}
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    fd = os.open(path.parent, os.O_RDONLY)  # make the rename itself durable
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class WebhookOutbox:
@@ -109,7 +91,7 @@ class WebhookOutbox:
             self._seq += 1
             slug = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{alert.rule}-{alert.book}-{alert.state}")
             path = self.dir / f"{self._seq:012d}-{slug[:80]}.json"
-            _write_atomic(path, json.dumps(alert.to_dict(), sort_keys=True).encode())
+            write_atomic(path, json.dumps(alert.to_dict(), sort_keys=True).encode())
         self._notify()
 
     def _notify(self) -> None:
@@ -163,11 +145,14 @@ class WebhookOutbox:
             return True  # another sender got it
         except (ValueError, KeyError) as exc:
             return self._bury(path, f"unreadable outbox file: {exc}")
+        except OSError as exc:  # e.g. permissions: keep the file, retry with backoff
+            event(log, "alert_outbox_unreadable", logging.ERROR, file=path.name, error=str(exc))
+            return False
         headers = {"Idempotency-Key": alert.key}
         try:
             resp = await client.post(self.url, json=slack_body(alert), headers=headers)
-        except httpx.HTTPError as exc:
-            return self._failed(alert, f"{type(exc).__name__}: {exc}")
+        except httpx.HTTPError as exc:  # the URL is a secret (Slack): never in the log
+            return self._failed(alert, f"{type(exc).__name__}: {exc}".replace(self.url, "<url>"))
         if 200 <= resp.status_code < 300:
             path.unlink(missing_ok=True)
             self.delivered += 1

@@ -10,6 +10,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -17,7 +18,7 @@ import httpx
 
 from bitsodata.clock import Clock
 from bitsodata.domain.book import TopOfBook
-from bitsodata.errors import BudgetExhausted, ExchangeError
+from bitsodata.errors import BudgetExhausted, ExchangeError, Transient
 from bitsodata.exchange.parse import OrdersMessage, top_from_orders
 from bitsodata.exchange.ratelimit import TokenBucket
 from bitsodata.exchange.rest import BitsoRest
@@ -150,9 +151,10 @@ class BitsoFeed:
     # -- the WebSocket side --
 
     async def _consume_ws(self, stop: asyncio.Event) -> None:
-        async for message, received in self.ws.stream(stop):
-            if isinstance(message, OrdersMessage) and message.book.book in self._wanted:
-                self._store(top_from_orders(message, received))
+        async with aclosing(self.ws.stream(stop)) as stream:  # closes the session on any exit
+            async for message, received in stream:
+                if isinstance(message, OrdersMessage) and message.book.book in self._wanted:
+                    self._store(top_from_orders(message, received))
 
     def _ws_down(self) -> bool:
         if self.ws.alive():
@@ -163,26 +165,26 @@ class BitsoFeed:
     # -- the REST side --
 
     def _book_to_poll(self) -> str | None:
-        """Next book in round-robin order that needs REST, or None."""
-        if self._ws_down():
-            candidates = self.books
-        else:  # stream up: one snapshot per connection for a book it has never delivered
-            connected = self.ws.connected_at
-            if connected is None or self.clock.now() - connected < self.grace_seconds:
+        """Next book that needs REST, or None."""
+        if self._ws_down():  # every book, round robin
+            if not self.books:
                 return None
-            candidates = tuple(
+            book = self.books[self._next % len(self.books)]
+            self._next += 1
+            return book
+        # Stream up: one snapshot per connection for a book it has not delivered yet (the
+        # ``orders`` channel only speaks on change, so a quiet book could stay unknown).
+        connected = self.ws.connected_at
+        if connected is None or self.clock.now() - connected < self.grace_seconds:
+            return None
+        return next(
+            (
                 b
                 for b in self.books
                 if b not in self._latest and self._bootstrapped.get(b) != connected
-            )
-            if candidates:
-                self._bootstrapped[candidates[0]] = connected
-                return candidates[0]
-        if not candidates:
-            return None
-        book = candidates[self._next % len(candidates)]
-        self._next += 1
-        return book
+            ),
+            None,
+        )
 
     async def _poll_rest(self, rest: BitsoRest, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -198,13 +200,18 @@ class BitsoFeed:
 
     async def _poll_once(self, rest: BitsoRest, book: str) -> None:
         asked_at = self.clock.now()
+        connection = self.ws.connected_at if self.ws.alive() else None
         try:
             snapshot = await rest.order_book(book)
         except BudgetExhausted:
             return
         except ExchangeError as exc:  # the bucket paces the retries
             event(log, "rest_poll_failed", logging.WARNING, book=book, error=str(exc))
+            if connection is not None and not isinstance(exc, Transient):
+                self._bootstrapped[book] = connection  # e.g. unknown book: retrying cannot help
             return
+        if connection is not None:  # the one snapshot of this connection is done
+            self._bootstrapped[book] = connection
         top = snapshot.top(received_at=self.clock.now(), source="rest")
         current = self._latest.get(book)
         if current is not None and current.source == "ws" and current.received_at >= asked_at:

@@ -15,7 +15,8 @@ from typing import Any
 from bitsodata.domain.book import OrderBook, PriceLevel, TopOfBook
 from bitsodata.errors import ApiError, PayloadError, RateLimitedError
 
-RATE_LIMIT_CODES = frozenset({"0801"})
+# Category 08 is throttling (documented with HTTP 420): 0801 rate limit, 0802 too many attempts.
+RATE_LIMIT_CODES = frozenset({"0801", "0802"})
 RATE_LIMIT_STATUSES = frozenset({420, 429})
 
 
@@ -85,6 +86,8 @@ def _levels(entries: Any, book: str, side: str) -> tuple[PriceLevel, ...]:
             raise PayloadError("book entry is not an object", book=book, side=side)
         oid = entry.get("oid", entry.get("o"))
         price = decimal_field(entry, "price" if "price" in entry else "r")
+        if price <= 0:  # a spread of a non-positive ask is undefined: refuse it here, once
+            raise PayloadError("price must be positive", book=book, side=side, value=str(price))
         amount = decimal_field(entry, "amount" if "amount" in entry else "a")
         out.append(PriceLevel(price, amount, str(oid) if oid is not None else None))
     return tuple(out)

@@ -1,7 +1,9 @@
 """Bitso WebSocket client: subscribe ``orders`` per book, yield parsed messages, survive faults.
 
-Silence (no frame of any kind for ``silence_seconds``) is a dead link; every drop is followed by a
-reconnect with exponential backoff and jitter, and a fresh subscription for every book.
+A link is alive while it carries traffic (data or keep-alives; subscription acks alone prove
+nothing); silence for ``silence_seconds`` is a dead link. Every drop is followed by a reconnect
+with exponential backoff and jitter (reset only by a connection that carried traffic) and a fresh
+subscription for every book.
 """
 
 from __future__ import annotations
@@ -75,15 +77,20 @@ class BitsoWebSocket:
         self.connected_at: float | None = None
         self.last_frame_at: float | None = None
         """Epoch seconds (local receipt) of the last frame of any kind."""
+        self._traffic_at: float | None = None  # last frame but acks, on the current attempt
 
     def alive(self) -> bool:
-        """Connected and not silent for longer than ``silence_seconds``."""
-        if not self.connected:
-            return False
-        last = self.last_frame_at
-        if last is None or (self.connected_at is not None and last < self.connected_at):
-            last = self.connected_at
-        return last is not None and self.clock.now() - last <= self.silence_seconds
+        """Connected, and traffic (data or keep-alive) within the last ``silence_seconds``.
+
+        A fresh connection is not alive until it carries traffic: subscription acks alone do not
+        prove a stream (a server can ack and then say nothing), so the fallback keeps running.
+        """
+        traffic = self._traffic_at
+        return (
+            self.connected
+            and traffic is not None
+            and self.clock.now() - traffic <= self.silence_seconds
+        )
 
     async def stream(self, stop: asyncio.Event) -> AsyncGenerator[tuple[WsMessage, float], None]:
         """Parsed messages with their receipt time; cancel the consumer (or set ``stop``) to end."""
@@ -94,16 +101,17 @@ class BitsoWebSocket:
                 if not first:
                     self.stats.ws_reconnects += 1
                 first = False
-                got_frames = False
+                self._traffic_at = None
                 try:
                     async for item in self._one_connection(session, stop):
-                        got_frames = True
                         yield item
                 except (aiohttp.ClientError, OSError, TimeoutError) as exc:
                     event(log, "ws_connect_failed", logging.WARNING, url=self.url, error=repr(exc))
                 finally:
                     self.connected = False
-                attempt = 0 if got_frames else attempt + 1
+                # Only a connection that carried traffic resets the backoff: a server that acks
+                # and hangs up (or says nothing) must not be hammered at the base delay.
+                attempt = 0 if self._traffic_at is not None else attempt + 1
                 if stop.is_set():
                     break
                 delay = self.backoff.delay(attempt, self.rng)
@@ -137,6 +145,8 @@ class BitsoWebSocket:
                 received = self.clock.now()
                 self.last_frame_at = received
                 parsed = self._parse(msg.data)
+                if not _is_ack(parsed):  # even an unparsable frame shows the link is carrying
+                    self._traffic_at = received
                 if parsed is not None:
                     yield parsed, received
         finally:
@@ -154,3 +164,8 @@ class BitsoWebSocket:
         if isinstance(parsed, Control) and parsed.response not in (None, "ok"):
             event(log, "ws_subscribe_refused", logging.WARNING, response=parsed.response)
         return parsed
+
+
+def _is_ack(message: WsMessage | None) -> bool:
+    """A subscription answer (``{"action": "subscribe", "response": …}``)."""
+    return isinstance(message, Control) and message.response is not None

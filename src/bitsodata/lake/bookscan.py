@@ -38,7 +38,9 @@ class LocalFiles:
 
     def __init__(self, storage: Storage, tmp: Path) -> None:
         self.storage = storage
-        self.local = storage if isinstance(storage, LocalStorage) else LocalStorage(tmp)
+        self.local = (
+            storage if isinstance(storage, LocalStorage) else LocalStorage(tmp, durable=False)
+        )
 
     def path(self, key: str) -> Path:
         path = self.local.path(key)

@@ -34,8 +34,7 @@ def spread_window_key(book: str, window_start: int, fmt: str = "parquet") -> str
     # minute-aligned windows keep the short ``YYYYMMDDTHHMM`` name.
     stamp = f"{dt:%Y%m%dT%H%M%S}" if dt.second else f"{dt:%Y%m%dT%H%M}"
     return (
-        f"{SPREADS}/book={check_book(book)}/date={dt:%Y-%m-%d}/hour={dt:%H}/"
-        f"{book}_{stamp}Z.{fmt}"
+        f"{SPREADS}/book={check_book(book)}/date={dt:%Y-%m-%d}/hour={dt:%H}/{book}_{stamp}Z.{fmt}"
     )
 
 

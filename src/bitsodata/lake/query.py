@@ -60,7 +60,7 @@ def _fetch(
     prefix = f"{SPREADS}/book={check_book(book)}/" if book else f"{SPREADS}/"
     first = day_of(start) if start is not None else None
     last = day_of(end - 1) if end is not None else None
-    local = LocalStorage(into)
+    local = LocalStorage(into, durable=False)  # a scratch copy
     for key in storage.list(prefix):
         if key.endswith((".parquet", ".csv")) and _wanted(key, first, last):
             local.put(key, storage.get(key))

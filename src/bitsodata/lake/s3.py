@@ -126,6 +126,8 @@ def _translate(url: str, key: str) -> Iterator[None]:
     except ClientError as exc:
         code = str(exc.response.get("Error", {}).get("Code", ""))
         status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+        if code == "NoSuchBucket":  # a 404 too, but a setup error, not a missing key
+            raise LakeError(f"S3 bucket does not exist: {exc}", **ctx) from exc
         if code in _MISSING_CODES or status == 404:
             raise LakeKeyMissing("no such lake object", **ctx) from exc
         if code in _TRANSIENT_CODES or status >= 500:

@@ -64,29 +64,37 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write a temp file beside ``path``, fsync it, rename it over ``path``, fsync the folder."""
+def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write a temp file beside ``path`` and rename it over ``path``: readers see the old file or
+    the new one, never half of one. ``durable`` also fsyncs the file and the folder (a crash
+    keeps it); scratch copies that die with the process skip that cost."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}{_TMP_MARK}{uuid.uuid4().hex}")
     try:
         with open(tmp, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
 
 
 class LocalStorage:
-    """A folder on local disk; readers never see a half-written file."""
+    """A folder on local disk; readers never see a half-written file.
 
-    def __init__(self, root: Path) -> None:
+    ``durable=False`` is for scratch folders (query downloads): no fsync, still atomic.
+    """
+
+    def __init__(self, root: Path, *, durable: bool = True) -> None:
         self.root = Path(root)
         self.url = str(self.root)
+        self.durable = durable
 
     def __repr__(self) -> str:
         return f"LocalStorage({self.url!r})"
@@ -97,7 +105,7 @@ class LocalStorage:
 
     def put(self, key: str, data: bytes) -> None:
         try:
-            write_atomic(self.path(key), data)
+            write_atomic(self.path(key), data, durable=self.durable)
         except OSError as exc:
             raise LakeError(f"cannot write lake file: {exc}", key=key, lake=self.url) from exc
 
