@@ -6,12 +6,21 @@
     │   ├── PayloadError   (Terminal)  a response that does not parse
     │   ├── ApiError                   an error envelope {"success": false}
     │   │   └── RateLimitedError (Transient)  code 0801 / HTTP 420 / 429
-    │   └── ExchangeUnavailable (Transient)  timeouts, 5xx, HTML pages, dropped sockets
+    │   ├── ExchangeUnavailable (Transient)  timeouts, 5xx, HTML pages, dropped sockets
+    │   └── BudgetExhausted (Transient)  no REST call sent: token bucket empty or lockout
     ├── LakeError                      writing or reading the data lake
+    │   ├── LakeUnavailable (Transient)   the store (S3 endpoint) cannot be reached now
+    │   ├── LakeKeyMissing (Terminal)     no object under that key
+    │   └── WindowRejected (Terminal)     rows that do not belong in that window file
     ├── AlertError                     alert rules and delivery
+    ├── OrchestrationError             an Airflow task found a problem it must fail on
+    │   ├── DataQualityFailed (Terminal)  warehouse checks failed after a load
+    │   └── LakeAuditFailed (Terminal)    late, missing or incomplete window files
     └── WarehouseError                 the user-activity warehouse
         ├── SchemaMismatchError (Terminal)   a source whose columns do not match
-        └── QuestionError                    a question with bad parameters
+        ├── QuestionError                    a question with bad parameters
+        ├── SampleDownloadError (Transient)  fetching the public sample files failed
+        └── SampleIntegrityError (Terminal)  a downloaded sample file is not the published one
 
 ``Transient`` and ``Terminal`` are markers mixed into the concrete classes so retry
 logic decides by type (``isinstance(exc, Transient)``), never by message text.
@@ -92,3 +101,42 @@ class SchemaMismatchError(WarehouseError, Terminal):
 
 class QuestionError(WarehouseError, Terminal):
     """A business question asked with parameters that make no sense."""
+
+
+class LakeUnavailable(LakeError, Transient):
+    """The lake's store cannot be reached now (S3 endpoint down, timeouts, 5xx answers)."""
+
+
+class LakeKeyMissing(LakeError, Terminal):
+    """No object under that key in the lake."""
+
+
+class WindowRejected(LakeError, Terminal):
+    """Rows refused by the window writer: another book or window, duplicate ticks, bad values."""
+
+
+class BudgetExhausted(ExchangeError, Transient):
+    """No REST request was sent: the rate budget is spent or a rate-limit lockout is in force.
+
+    Context: ``reason`` (``"bucket"`` or ``"lockout"``) and ``retry_after`` (seconds).
+    """
+
+
+class OrchestrationError(BitsodataError):
+    """An orchestration task (Airflow DAG) found a problem it must fail loudly on."""
+
+
+class DataQualityFailed(OrchestrationError, Terminal):
+    """Data-quality checks failed after a warehouse load. Context: ``failed`` (check names)."""
+
+
+class LakeAuditFailed(OrchestrationError, Terminal):
+    """The lake audit found late, missing or incomplete window files. Context: ``counts``."""
+
+
+class SampleDownloadError(WarehouseError, Transient):
+    """Downloading a public sample file failed (network, HTTP status). Context: ``url``."""
+
+
+class SampleIntegrityError(WarehouseError, Terminal):
+    """A downloaded sample file has the wrong digest or is a Git LFS pointer. Context: ``url``."""
