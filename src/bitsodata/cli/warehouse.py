@@ -24,7 +24,9 @@ app = typer.Typer(help="Build and query the user-activity warehouse.", no_args_i
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", help="DuckDB file or postgresql:// URL (default: settings, warehouse.duckdb)."),
+    typer.Option(
+        "--db", help="DuckDB file or postgresql:// URL (default: settings, warehouse.duckdb)."
+    ),
 ]
 
 
@@ -52,25 +54,37 @@ def _progress() -> Progress:
 
 @app.command()
 def load(
-    batch: Annotated[Path | None, typer.Option("--batch", help="One batch folder of source CSVs.")] = None,
+    batch: Annotated[
+        Path | None, typer.Option("--batch", help="One batch folder of source CSVs.")
+    ] = None,
     day: Annotated[
         str | None, typer.Option("--day", help="Load this day (YYYY-MM-DD) from --landing.")
     ] = None,
     landing: Annotated[
         Path | None,
-        typer.Option("--landing", help="Landing area (date=YYYY-MM-DD folders); every day without --day."),
+        typer.Option(
+            "--landing", help="Landing area (date=YYYY-MM-DD folders); every day without --day."
+        ),
     ] = None,
     source: Annotated[
         Path | None, typer.Option("--source", help="A full snapshot folder, loaded as one batch.")
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Merge a batch (or every landed day, oldest first) into the warehouse, in one transaction each."""
+    """Merge a batch, or every landed day oldest first, into the warehouse (a transaction each)."""
     target = _db(db)
     if sum(x is not None for x in (batch, landing, source)) != 1:
-        raise WarehouseError("give exactly one of --batch, --landing (with or without --day), --source")
+        raise WarehouseError(
+            "give exactly one of --batch, --landing (with or without --day), --source"
+        )
+    if day is not None and landing is None:
+        raise WarehouseError("--day needs --landing")
     if landing is not None:
-        folders = [day_batch(landing, date.fromisoformat(day))] if day else [p for _, p in landing_days(landing)]
+        folders = (
+            [day_batch(landing, date.fromisoformat(day))]
+            if day
+            else [p for _, p in landing_days(landing)]
+        )
     else:
         folders = [batch or source]  # type: ignore[list-item]
     with open_db(target) as handle, _progress() as progress:
@@ -82,7 +96,9 @@ def load(
                 progress.advance(task)
             n_in = sum(r.total_in for r in reports)
             n_q = sum(r.total_quarantined for r in reports)
-            typer.echo(f"{len(reports)} batches: {n_in} rows in, {n_in - n_q} loaded, {n_q} quarantined")
+            typer.echo(
+                f"{len(reports)} batches: {n_in} rows in, {n_in - n_q} loaded, {n_q} quarantined"
+            )
             return
         task = progress.add_task(f"loading {folders[0].name}", total=count_lines(folders[0]))
         report = load_batch(handle, folders[0], on_rows=lambda n: progress.advance(task, n))
@@ -92,37 +108,60 @@ def load(
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="Question name, e.g. active-users.")],
-    day: Annotated[str | None, typer.Option("--day", help="UTC day YYYY-MM-DD.")] = None,
+    day: Annotated[
+        str | None, typer.Option("--day", help="Day YYYY-MM-DD (UTC by default).")
+    ] = None,
     more_than: Annotated[
         int, typer.Option("--more-than", help="frequent-depositors: deposits threshold.")
     ] = 5,
     user: Annotated[str | None, typer.Option("--user", help="User id.")] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="First day, included.")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Last day, included.")] = None,
-    currency: Annotated[str | None, typer.Option("--currency", help="Currency code, e.g. mxn.")] = None,
+    currency: Annotated[
+        str | None, typer.Option("--currency", help="Currency code, e.g. mxn.")
+    ] = None,
+    tz: Annotated[
+        str | None,
+        typer.Option("--tz", help="Time zone of a day, e.g. America/Mexico_City (default: UTC)."),
+    ] = None,
     db: DbOption = None,
     fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
 ) -> None:
     """Answer one of the eight business questions (names: see docs/warehouse.md)."""
-    from bitsodata.warehouse.questions import QUESTIONS, ask as ask_question, check_params, format_answer
+    from bitsodata.warehouse.questions import (
+        QUESTIONS,
+        check_params,
+        format_answer,
+    )
+    from bitsodata.warehouse.questions import (
+        ask as ask_question,
+    )
 
     if fmt not in ("table", "json", "csv"):
         raise WarehouseError("--format must be table, json or csv")
     given: dict[str, Any] = {
-        "day": day, "more_than": more_than, "user_id": user,
-        "date_from": date_from, "date_to": date_to, "currency": currency,
+        "day": day,
+        "more_than": more_than,
+        "user_id": user,
+        "date_from": date_from,
+        "date_to": date_to,
+        "currency": currency,
     }
     wanted = QUESTIONS[question].params if question in QUESTIONS else ()
     params = check_params(question, {k: v for k, v in given.items() if k in wanted})
-    answer = ask_question(_db(db), question, **params)
-    typer.echo(format_answer(question, params, answer, fmt))
+    zone = tz or STATE.settings().warehouse.timezone
+    answer = ask_question(_db(db), question, tz=zone, **params)
+    shown = params if zone == "UTC" else {**params, "tz": zone}
+    typer.echo(format_answer(question, shown, answer, fmt))
 
 
 @app.command()
 def export(
     out: Annotated[Path, typer.Option("--out", help="Folder for one CSV (and Parquet) per table.")],
     db: DbOption = None,
-    parquet: Annotated[bool, typer.Option("--parquet/--no-parquet", help="Also write Parquet.")] = True,
+    parquet: Annotated[
+        bool, typer.Option("--parquet/--no-parquet", help="Also write Parquet.")
+    ] = True,
 ) -> None:
     """Write one CSV (and one Parquet file) per output table."""
     from bitsodata.warehouse.export import export_tables
@@ -133,7 +172,9 @@ def export(
 
 @app.command()
 def erd(
-    out: Annotated[Path, typer.Option("--out", help="SVG file to write.")] = Path("warehouse-erd.svg"),
+    out: Annotated[Path, typer.Option("--out", help="SVG file to write.")] = Path(
+        "warehouse-erd.svg"
+    ),
     db: DbOption = None,
     mermaid: Annotated[
         Path | None, typer.Option("--mermaid", help="Also write the Mermaid version to this file.")

@@ -1,0 +1,256 @@
+"""Warehouse benchmark: full loads, one day's incremental load, a daily replay, question latency.
+
+Every measured step runs in a fresh subprocess that reports its wall time and peak RSS. Data come
+from ``bitsodata.warehouse.sample.generate`` (and ``landing.land`` for the replay). The incremental
+figure loads the *same* one-day batch (ids shifted so they are new) on top of the scale-1 and the
+scale-N history: cost should follow the batch, not the history. ``quick`` uses small scales and
+replays only the first days.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+QUESTIONS = [
+    ("active-users", {"day": "DAY"}),
+    ("users-without-deposit", {}),
+    ("frequent-depositors", {"day": "DAY"}),
+    ("last-login", {"user_id": "USER"}),
+    ("login-count", {"user_id": "USER", "date_from": "2020-01-01", "date_to": "DAY"}),
+    ("deposit-currencies", {"day": "DAY"}),
+    ("withdrawal-currencies", {"day": "DAY"}),
+    ("deposit-total", {"day": "DAY", "currency": "mxn"}),
+]
+
+_CHILD = """
+import json, resource, statistics, sys, time
+from pathlib import Path
+from bitsodata.warehouse.db import connect
+from bitsodata.warehouse.loader import landing_days, load_batch
+step, db_path, arg = sys.argv[1], sys.argv[2], sys.argv[3]
+out = {}
+import pandas, pyarrow  # warm up imports (duckdb imports pandas on its first Arrow scan)
+from bitsodata.warehouse.runner import ensure_schema, load_models
+load_models()
+t0 = time.perf_counter()
+if step == "load":
+    db = connect(db_path)
+    ensure_schema(db)
+    t0 = time.perf_counter()
+    report = load_batch(db, Path(arg))
+    db.close()
+    out["rows"] = report.total_in
+elif step == "replay":
+    db = connect(db_path)
+    days = landing_days(Path(arg))[: int(sys.argv[4])]
+    for _, folder in days:
+        load_batch(db, folder)
+    db.close()
+    out["batches"] = len(days)
+elif step == "ask":
+    from bitsodata.warehouse.questions import ask
+    db = connect(db_path)
+    ask(db, "active-users", day="2021-01-01")
+    for name, params in json.loads(arg):
+        runs = []
+        for _ in range(7):
+            t = time.perf_counter()
+            ask(db, name, **params)
+            runs.append(time.perf_counter() - t)
+        out[name] = statistics.median(runs) * 1000
+    db.close()
+out["seconds"] = time.perf_counter() - t0
+out["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+
+
+def _child(*args: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, *args], capture_output=True, text=True, check=True
+    )
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _fig(
+    name: str, value: float, unit: str, target: str, ok: bool | None, **extra: Any
+) -> dict[str, Any]:
+    return {"name": name, "value": value, "unit": unit, "target": target, "passed": ok, **extra}
+
+
+def _day_batch(source: Path, day: str, out: Path) -> Path:
+    """The rows of ``day`` from every dated file, ids shifted by 10**12 so they are new rows."""
+    out.mkdir(parents=True, exist_ok=True)
+    for path in source.glob("*.csv"):
+        with path.open(newline="") as f:
+            rows = list(csv.reader(f))
+        header, body = rows[0], [r for r in rows[1:] if r]
+        if "event_timestamp" not in header:
+            continue
+        ts = header.index("event_timestamp")
+        picked = [r for r in body if r[ts].startswith(day)]
+        if "id" in header:  # new ids: the batch adds rows; level changes merge as they are
+            key = header.index("id")
+            for r in picked:
+                r[key] = str(int(r[key]) + 10**12)
+        with (out / path.name).open("w", newline="") as f:
+            writer = csv.writer(f, lineterminator="\n")
+            writer.writerow(header)
+            writer.writerows(picked)
+    return out
+
+
+def _generate(out: Path, scale: float) -> Path:
+    from bitsodata.warehouse.sample import generate
+
+    generate(out, seed=1, scale=scale)
+    return out
+
+
+def _pick(source: Path) -> tuple[str, str]:
+    with (source / "deposit_sample_data.csv").open() as f:
+        rows = [r for r in csv.DictReader(f)]
+    busiest: dict[str, int] = {}
+    for r in rows:
+        busiest[r["event_timestamp"][:10]] = busiest.get(r["event_timestamp"][:10], 0) + 1
+    day = max(sorted(busiest), key=lambda d: (d.startswith("2022"), busiest[d]))
+    return day, rows[len(rows) // 2]["user_id"]
+
+
+BASELINE_MAX_SCALE = 10.0
+
+
+def _baseline(src: Path, day: str, user: str, scale: float) -> dict[str, Any]:
+    """The pandas figures; skipped above scale 10, where holding every row in pandas objects
+    needs more memory than this machine has (which is the point of the comparison)."""
+    if scale > BASELINE_MAX_SCALE:
+        return {"load_s": None, "rss_mb": None, "question_ms": None}
+    done = subprocess.run(
+        [sys.executable, str(HERE / "baselines" / "warehouse_pandas.py"), str(src), day, user],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _scale_figures(
+    work: Path, scale: float, batch: Path, day: str, user: str
+) -> tuple[list[dict[str, Any]], float]:
+    src = _generate(work / f"src-{scale:g}", scale)
+    db = str(work / f"wh-{scale:g}.duckdb")
+    full = _child("load", db, str(src))
+    base = _baseline(src, day, user, scale)
+    inc = _child("load", db, str(batch))
+    qs = [
+        (n, {k: v.replace("DAY", day).replace("USER", user) for k, v in p.items()})
+        for n, p in QUESTIONS
+    ]
+    lat = _child("ask", db, json.dumps(qs))
+    limit = 50.0 if scale <= 1 else 500.0
+    worst = max(lat[n] for n, _ in QUESTIONS)
+    figs = [
+        _fig(
+            f"full load scale {scale:g}: time",
+            full["seconds"],
+            "s",
+            "",
+            None,
+            baseline=base["load_s"],
+            notes=f"{full['rows']:,} rows; baseline = pandas read_csv",
+        ),
+        _fig(
+            f"full load scale {scale:g}: peak RSS",
+            full["rss_mb"],
+            "MB",
+            "< 8192 MB",
+            full["rss_mb"] < 8192,
+            baseline=base["rss_mb"],
+        ),
+        _fig(
+            f"one day incremental on scale {scale:g} history",
+            inc["seconds"],
+            "s",
+            "",
+            None,
+            baseline=base["load_s"],
+            notes=f"{inc['rows']:,} rows; the baseline re-reads everything",
+        ),
+        _fig(
+            f"slowest question, scale {scale:g}",
+            worst,
+            "ms",
+            f"<= {limit:g} ms",
+            worst <= limit,
+            baseline=base["question_ms"],
+            notes=", ".join(f"{n} {lat[n]:.1f}" for n, _ in QUESTIONS),
+        ),
+    ]
+    return figs, inc["seconds"]
+
+
+def run(quick: bool) -> list[dict[str, Any]]:
+    try:
+        import bitsodata.warehouse.sample  # noqa: F401
+    except ImportError:
+        return [
+            _fig("warehouse bench", 0.0, "", "", None, notes="sample generator missing: skipped")
+        ]
+    small, large = (0.1, 1.0) if quick else (1.0, 100.0)
+    work = Path(tempfile.mkdtemp(prefix="bitsodata-wh-bench-"))
+    try:
+        src = _generate(work / "batch-src", small)
+        day, user = _pick(src)
+        batch = _day_batch(src, day, work / "batch")
+        results: list[dict[str, Any]] = []
+        inc = {}
+        for scale in (small, large):
+            figs, inc[scale] = _scale_figures(work, scale, batch, day, user)
+            results += figs
+        ratio = inc[large] / inc[small]
+        results.append(
+            _fig(
+                f"incremental ratio scale {large:g} / {small:g}",
+                ratio,
+                "x",
+                "<= 2",
+                ratio <= 2,
+                notes=f"same batch of {day}",
+            )
+        )
+        results.append(_replay(work, quick))
+        return results
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _replay(work: Path, quick: bool) -> dict[str, Any]:
+    from bitsodata.warehouse.landing import land
+
+    src = work / "src-1" if (work / "src-1").is_dir() else _generate(work / "src-1", 1.0)
+    landing = work / "landing"
+    land(src, landing, late_share=0.02, seed=1)
+    n_days = 90 if quick else 100_000
+    got = _child("replay", str(work / "replay.duckdb"), str(landing), str(n_days))
+    per_batch = got["seconds"] / got["batches"]
+    total_days = len([p for p in landing.iterdir() if p.name.startswith("date=")])
+    estimate = per_batch * total_days
+    return _fig(
+        "replay every day from empty, scale 1",
+        estimate,
+        "s",
+        "<= 120 s",
+        estimate <= 120,
+        notes=f"{got['batches']} of {total_days} batches measured, {per_batch * 1000:.0f} ms/batch"
+        + ("; total extrapolated" if got["batches"] < total_days else ""),
+    )

@@ -1,0 +1,231 @@
+"""One small port over the two warehouse engines: a DuckDB file and a PostgreSQL server.
+
+SQL is written once with ``:name`` placeholders; each adapter translates them to its own style.
+Bulk inserts go through Arrow (DuckDB) or ``COPY`` (PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+from bitsodata.errors import WarehouseError
+
+_PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
+
+Row = tuple[Any, ...]
+DUCKDB_MEMORY_LIMIT = "4GB"
+
+
+def _used(sql: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Only the parameters the statement names (engines refuse or ignore extras inconsistently)."""
+    names = set(_PARAM.findall(sql))
+    return {k: v for k, v in params.items() if k in names}
+
+
+class Database(Protocol):
+    """What the loader, runner, questions and exports need from an engine."""
+
+    engine: str
+    url: str
+    schema_ready: bool
+    batch_tables_ready: bool
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None: ...
+
+    def fetchall(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]: ...
+
+    def insert_rows(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Row],
+        types: Sequence[str] | None = None,
+    ) -> None: ...
+
+    def transaction(self) -> Any: ...
+
+    def copy_out(self, sql: str, path: Path, fmt: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class DuckDatabase:
+    """A DuckDB file (or ``:memory:``)."""
+
+    engine = "duckdb"
+
+    def __init__(self, path: str) -> None:
+        import duckdb
+
+        self.url = path
+        self.schema_ready = False
+        self.batch_tables_ready = False
+        self._types: dict[str, dict[str, str]] = {}
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._con = duckdb.connect(path)
+        self._con.execute("set enable_progress_bar = false")
+        # spill big batches (a scale-100 snapshot) to disk instead of growing past a few GB
+        self._con.execute(f"set memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+
+    def _sql(self, sql: str) -> str:
+        return _PARAM.sub(r"$\1", sql)
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        if params:
+            self._con.execute(self._sql(sql), _used(sql, params))
+        else:
+            self._con.execute(sql)
+
+    def fetchall(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        if params:
+            return list(self._con.execute(self._sql(sql), _used(sql, params)).fetchall())
+        return list(self._con.execute(sql).fetchall())
+
+    def insert_rows(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Row],
+        types: Sequence[str] | None = None,
+    ) -> None:
+        """Bulk insert through Arrow; ``types`` (SQL types of ``columns``) spares a look-up."""
+        if not rows:
+            return
+        import pyarrow as pa
+
+        by_name = dict(zip(columns, types, strict=True)) if types else self._types.get(table)
+        if by_name is None or any(c not in by_name for c in columns):
+            by_name = dict(
+                self.fetchall(
+                    "select column_name, data_type from duckdb_columns() where table_name = :t",
+                    {"t": table},
+                )
+            )
+            self._types[table] = by_name
+        arrays = {}
+        for i, col in enumerate(columns):
+            arrays[col] = pa.array([r[i] for r in rows], type=_arrow_type(by_name[col]))
+        view = f"_arrow_{table}"
+        self._con.register(view, pa.table(arrays))
+        try:
+            cols = ", ".join(columns)
+            self._con.execute(f"insert into {table} ({cols}) select {cols} from {view}")
+        finally:
+            self._con.unregister(view)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self._con.execute("begin transaction")
+        try:
+            yield
+        except BaseException:
+            self._con.execute("rollback")
+            raise
+        self._con.execute("commit")
+
+    def copy_out(self, sql: str, path: Path, fmt: str) -> None:
+        """Write a query's rows to a CSV or Parquet file (fast path of the exporter)."""
+        opts = "(header, delimiter ',')" if fmt == "csv" else "(format parquet)"
+        target = str(path).replace("'", "''")
+        self._con.execute(f"copy ({sql}) to '{target}' {opts}")
+
+    def close(self) -> None:
+        self._con.close()
+
+
+def _arrow_type(duck_type: str) -> Any:
+    import pyarrow as pa
+
+    t = duck_type.upper()
+    if t.startswith("DECIMAL"):
+        precision, scale = (int(x) for x in t[t.index("(") + 1 : -1].split(","))
+        return pa.decimal128(precision, scale)
+    simple = {
+        "VARCHAR": pa.string(),
+        "BIGINT": pa.int64(),
+        "INTEGER": pa.int32(),
+        "BOOLEAN": pa.bool_(),
+        "DATE": pa.date32(),
+        "TIMESTAMP": pa.timestamp("us"),
+    }
+    return simple[t]
+
+
+class PostgresDatabase:
+    """A PostgreSQL server reached with psycopg 3."""
+
+    engine = "postgres"
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self.url = url
+        self.schema_ready = False
+        self.batch_tables_ready = False
+        try:
+            self._con = psycopg.connect(url, autocommit=True)
+        except psycopg.OperationalError as exc:
+            raise WarehouseError(f"cannot connect to PostgreSQL: {exc}") from exc
+
+    def _sql(self, sql: str) -> str:
+        return _PARAM.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        with self._con.cursor() as cur:
+            if params:
+                cur.execute(self._sql(sql), _used(sql, params))
+            else:
+                cur.execute(sql)
+
+    def fetchall(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        with self._con.cursor() as cur:
+            if params:
+                cur.execute(self._sql(sql), _used(sql, params))
+            else:
+                cur.execute(sql)
+            return list(cur.fetchall())
+
+    def insert_rows(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Row],
+        types: Sequence[str] | None = None,
+    ) -> None:
+        """Bulk insert with ``COPY ... FROM STDIN``."""
+        del types
+        if not rows:
+            return
+        with (
+            self._con.cursor() as cur,
+            cur.copy(f"copy {table} ({', '.join(columns)}) from stdin") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._con.transaction():
+            yield
+
+    def copy_out(self, sql: str, path: Path, fmt: str) -> None:
+        """Write a query's rows to CSV (Parquet goes through Arrow in the exporter)."""
+        statement = f"copy ({sql}) to stdout with (format csv, header)"
+        with self._con.cursor() as cur, path.open("wb") as out, cur.copy(statement) as copy:
+            for chunk in copy:
+                out.write(chunk)
+
+    def close(self) -> None:
+        self._con.close()
+
+
+def connect(url: str) -> DuckDatabase | PostgresDatabase:
+    """Open ``url``: a ``postgresql://`` URL or a DuckDB file path."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return PostgresDatabase(url)
+    return DuckDatabase(url)

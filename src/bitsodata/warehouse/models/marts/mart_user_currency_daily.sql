@@ -1,0 +1,26 @@
+-- mart_user_currency_daily: periodic snapshot user x day x currency of complete transactions.
+-- Amounts live here because amounts of different currencies cannot be added.
+-- grain: one row per (user_id, date_key, currency_code) with at least one complete transaction.
+-- materialized: rebuild_for_users
+-- tests: unique(user_id, date_key, currency_code); not_null(amount_deposited, amount_withdrawn);
+--        relationships(currency_code -> dim_currency.currency_code); relationships(user_id -> dim_user.user_id)
+with complete as (
+    select t.*
+    from fct_transaction as t
+    where t.is_complete and t.user_id in (select user_id from _affected_users)
+),
+
+final as (
+    select
+        user_id,
+        date_key,
+        currency_code,
+        sum(case when transaction_kind = 'deposit' then 1 else 0 end) as n_deposits,
+        sum(case when transaction_kind = 'deposit' then amount else 0 end) as amount_deposited,
+        sum(case when transaction_kind = 'withdrawal' then 1 else 0 end) as n_withdrawals,
+        sum(case when transaction_kind = 'withdrawal' then amount else 0 end) as amount_withdrawn
+    from complete
+    group by user_id, date_key, currency_code
+)
+
+select * from final

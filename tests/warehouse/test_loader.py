@@ -1,0 +1,162 @@
+"""The daily load on hand-made batches: quarantine, inferred members, late rows, idempotence."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bitsodata.errors import SchemaMismatchError, WarehouseError
+from bitsodata.warehouse.db import DuckDatabase
+from bitsodata.warehouse.loader import load_batch
+from tests.warehouse.conftest import HANDMADE, snapshot
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> DuckDatabase:
+    handle = DuckDatabase(str(tmp_path / "wh.duckdb"))
+    yield handle  # type: ignore[misc]
+    handle.close()
+
+
+def test_loaded_plus_quarantined_equals_input(db: DuckDatabase) -> None:
+    report = load_batch(db, HANDMADE / "day1")
+    # data lines per file; the blank line after the user header is not a row
+    assert report.rows_in == {
+        "user": 4,
+        "deposit": 16,
+        "withdrawal": 4,
+        "event": 8,
+        "user_level": 3,
+    }
+    for source, n in report.rows_in.items():
+        assert report.rows_loaded[source] + report.rows_quarantined[source] == n
+    assert report.rows_quarantined["deposit"] == 5
+    reasons = dict(db.fetchall("select raw_line, reason from quarantine"))
+    assert reasons["6,not-a-date,u2,1,mxn,complete"].startswith("unparseable timestamp")
+    assert reasons["7,2020-01-10 12:00:00+00,u2,abc,mxn,complete"].startswith("unparseable amount")
+    assert reasons["8,2020-01-10 13:00:00+00,,1,mxn,complete"] == "missing user_id"
+    assert reasons["9,2020-01-10 13:00:00+00,u3,1,mxn,complete"] == "conflicting duplicate"
+    assert reasons["9,2020-01-10 13:00:00+00,u3,2,mxn,complete"] == "conflicting duplicate"
+
+
+def test_exact_duplicates_collapse_and_values_are_exact(db: DuckDatabase) -> None:
+    load_batch(db, HANDMADE / "day1")
+    rows = db.fetchall(
+        "select transaction_id, amount, occurred_at from fct_transaction "
+        "where transaction_kind = 'deposit' and transaction_id in (1, 2, 5, 10) order by 1"
+    )
+    assert rows == [
+        (1, Decimal("100.5"), datetime(2020, 1, 10, 14, 11, 5, 630000)),
+        (2, Decimal("0.000000000000000001"), datetime(2020, 1, 10, 23, 59, 59, 999999)),
+        (5, Decimal("10"), datetime(2020, 1, 10, 12)),
+        (10, Decimal("7"), datetime(2020, 1, 10, 2)),  # -03 offset converted to UTC
+    ]
+    failed = db.fetchall(
+        "select tx_status, is_complete from fct_transaction where transaction_id = 4 "
+        "and transaction_kind = 'deposit'"
+    )
+    assert failed == [("failed", False)]  # failed transactions are kept, flagged
+
+
+def test_loading_a_batch_twice_changes_nothing(db: DuckDatabase) -> None:
+    load_batch(db, HANDMADE / "day1")
+    first = snapshot(db)
+    again = load_batch(db, HANDMADE / "day1")
+    assert snapshot(db) == first
+    assert again.total_in == 35
+
+
+def test_inferred_member_is_flagged_then_completed(db: DuckDatabase) -> None:
+    load_batch(db, HANDMADE / "day1")
+    inferred = db.fetchall("select user_id from dim_user where is_inferred order by 1")
+    assert inferred == [("u5",), ("u6",)]
+    assert db.fetchall("select count(*) from fct_transaction where user_id = 'u5'") == [(1,)]
+    load_batch(db, HANDMADE / "day2")
+    assert db.fetchall("select is_inferred, n_deposits from dim_user where user_id = 'u5'") == [
+        (False, 1)
+    ]
+
+
+def test_late_row_lands_in_its_day_and_updates_aggregates(db: DuckDatabase) -> None:
+    load_batch(db, HANDMADE / "day1")
+    load_batch(db, HANDMADE / "day2")
+    daily = db.fetchall(
+        "select n_deposits, n_deposits_to_date from mart_user_daily "
+        "where user_id = 'u4' and date_key = date '2020-01-10'"
+    )
+    assert daily == [(1, 1)]
+    total = db.fetchall(
+        "select sum(amount_deposited) from mart_user_currency_daily "
+        "where date_key = date '2020-01-10' and currency_code = 'mxn'"
+    )
+    assert total == [(Decimal("103.000000000000000001"),)]
+
+
+def test_late_level_change_reslices_the_scd2_history(db: DuckDatabase) -> None:
+    load_batch(db, HANDMADE / "day1")
+    load_batch(db, HANDMADE / "day2")
+    rows = db.fetchall(
+        "select valid_from, valid_to, level, is_current from dim_user_level_history "
+        "where user_id = 'u1' order by valid_from"
+    )
+    jan = [datetime(2020, 1, d) for d in (1, 3, 5)]
+    assert rows == [(jan[0], jan[1], 0, False), (jan[1], jan[2], 2, False), (jan[2], None, 1, True)]
+    assert db.fetchall("select current_level from dim_user where user_id = 'u1'") == [(1,)]
+
+
+def test_conflict_with_a_loaded_row_withdraws_it(db: DuckDatabase, tmp_path: Path) -> None:
+    load_batch(db, HANDMADE / "day1")
+    batch = tmp_path / "fix"
+    batch.mkdir()
+    (batch / "withdrawals_sample_data.csv").write_text(
+        "id,event_timestamp,user_id,amount,interface,currency,tx_status\n"
+        "1,2020-01-10 08:00:00.5+00,u4,99,web,mxn,complete\n"
+    )
+    report = load_batch(db, batch)
+    assert report.rows_quarantined["withdrawal"] == 1 and report.rows_withdrawn == 1
+    assert db.fetchall(
+        "select count(*) from fct_transaction where transaction_kind = 'withdrawal' "
+        "and transaction_id = 1"
+    ) == [(0,)]
+    assert db.fetchall("select n_withdrawals from dim_user where user_id = 'u4'") == [(0,)]
+
+
+def test_schema_mismatch_fails_and_writes_nothing(db: DuckDatabase, tmp_path: Path) -> None:
+    load_batch(db, HANDMADE / "day1")
+    before = snapshot(db)
+    batch = tmp_path / "bad"
+    shutil.copytree(HANDMADE / "day2", batch)
+    (batch / "event_sample_data.csv").write_text("id,timestamp,user,event\n1,x,y,z\n")
+    with pytest.raises(SchemaMismatchError, match=r"event_sample_data\.csv"):
+        load_batch(db, batch)
+    assert snapshot(db) == before
+
+
+def test_a_folder_without_source_files_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(WarehouseError, match="no source file"):
+        load_batch(str(tmp_path / "wh.duckdb"), tmp_path)
+
+
+def _overflowing_batch(root: Path) -> Path:
+    """Two amounts that parse (20 integer digits) but whose daily sum overflows decimal(38,18)."""
+    root.mkdir()
+    (root / "deposit_sample_data.csv").write_text(
+        "id,event_timestamp,user_id,amount,currency,tx_status\n"
+        "901,2020-01-15 10:00:00+00,u9,99999999999999999999,mxn,complete\n"
+        "902,2020-01-15 11:00:00+00,u9,99999999999999999999,mxn,complete\n"
+    )
+    return root
+
+
+def test_an_engine_error_rolls_the_whole_batch_back(db: DuckDatabase, tmp_path: Path) -> None:
+    load_batch(db, HANDMADE / "day1")
+    before = snapshot(db)
+    with pytest.raises(WarehouseError, match="nothing written"):
+        load_batch(db, _overflowing_batch(tmp_path / "big"))
+    assert snapshot(db) == before
+    load_batch(db, HANDMADE / "day2")  # the connection is still usable
+    assert db.fetchall("select is_inferred from dim_user where user_id = 'u5'") == [(False,)]

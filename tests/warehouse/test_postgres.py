@@ -1,0 +1,108 @@
+"""The same models and loader on a real PostgreSQL server give the same tables and answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bitsodata.warehouse.db import DuckDatabase, PostgresDatabase
+from bitsodata.warehouse.loader import load_batch
+from bitsodata.warehouse.questions import ask
+from tests.warehouse.conftest import HANDMADE, snapshot
+from tests.warehouse.test_questions import CASES
+
+pytestmark = pytest.mark.postgres
+
+
+def _both(pg_url: str, tmp_path: Path, *batches: Path) -> tuple[DuckDatabase, PostgresDatabase]:
+    duck, pg = DuckDatabase(str(tmp_path / "wh.duckdb")), PostgresDatabase(pg_url)
+    for batch in batches:
+        load_batch(duck, batch)
+        load_batch(pg, batch)
+    return duck, pg
+
+
+def test_same_tables_on_both_engines(pg_url: str, tmp_path: Path) -> None:
+    duck, pg = _both(pg_url, tmp_path, HANDMADE / "day1", HANDMADE / "day2", HANDMADE / "day1")
+    try:
+        assert snapshot(pg) == snapshot(duck)
+        assert len(snapshot(pg)) == 11
+    finally:
+        duck.close(), pg.close()
+
+
+def test_same_answers_on_both_engines(pg_url: str, tmp_path: Path) -> None:
+    duck, pg = _both(pg_url, tmp_path, HANDMADE / "day1")
+    try:
+        for name, params, expected in CASES:
+            assert ask(pg, name, **params) == expected == ask(duck, name, **params), name
+            # the time-zone path (facts, half-open UTC bounds) on PostgreSQL too
+            assert ask(pg, name, tz="America/Argentina/Buenos_Aires", **params) == ask(
+                duck, name, tz="America/Argentina/Buenos_Aires", **params
+            ), name
+    finally:
+        duck.close(), pg.close()
+
+
+def test_real_withdrawals_on_postgres(shared_data: Path, pg_url: str, tmp_path: Path) -> None:
+    source = shared_data / "sr_de_challenge"
+    duck, pg = _both(pg_url, tmp_path, source)
+    try:
+        for day in ("2020-01-16", "2021-06-01", "2023-07-18"):
+            for question in ("active-users", "withdrawal-currencies"):
+                assert ask(pg, question, day=day) == ask(duck, question, day=day)
+        assert (
+            snapshot(pg)["mart_user_currency_daily"] == snapshot(duck)["mart_user_currency_daily"]
+        )
+    finally:
+        duck.close(), pg.close()
+
+
+def test_schema_mismatch_writes_nothing_on_postgres(pg_url: str, tmp_path: Path) -> None:
+    from bitsodata.errors import SchemaMismatchError
+
+    pg = PostgresDatabase(pg_url)
+    try:
+        load_batch(pg, HANDMADE / "day1")
+        before = snapshot(pg)
+        bad = tmp_path / "bad"
+        bad.mkdir()
+        (bad / "deposit_sample_data.csv").write_text("id,ts\n1,2\n")
+        with pytest.raises(SchemaMismatchError):
+            load_batch(pg, bad)
+        assert snapshot(pg) == before
+    finally:
+        pg.close()
+
+
+def test_export_and_erd_from_postgres(pg_url: str, tmp_path: Path) -> None:
+    from bitsodata.warehouse.erd import write_erd
+    from bitsodata.warehouse.export import export_tables
+
+    pg = PostgresDatabase(pg_url)
+    try:
+        load_batch(pg, HANDMADE / "day1")
+        paths = export_tables(pg, tmp_path / "out")
+        assert len(paths) == 22
+        text = (tmp_path / "out" / "fct_transaction.csv").read_text()
+        assert "0.000000000000000001" in text
+        svg = write_erd(pg, tmp_path / "erd.svg").read_text()
+        assert 'data-to="dim_user.user_id"' in svg
+    finally:
+        pg.close()
+
+
+def test_an_engine_error_rolls_back_on_postgres(pg_url: str, tmp_path: Path) -> None:
+    from bitsodata.errors import WarehouseError
+    from tests.warehouse.test_loader import _overflowing_batch
+
+    pg = PostgresDatabase(pg_url)
+    try:
+        load_batch(pg, HANDMADE / "day1")
+        before = snapshot(pg)
+        with pytest.raises(WarehouseError, match="nothing written"):
+            load_batch(pg, _overflowing_batch(tmp_path / "big"))
+        assert snapshot(pg) == before
+    finally:
+        pg.close()
