@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from bitsodata.cli import warehouse_data
 from bitsodata.cli.state import STATE
 from bitsodata.errors import WarehouseError
 from bitsodata.warehouse.loader import (
@@ -21,6 +22,7 @@ from bitsodata.warehouse.loader import (
 )
 
 app = typer.Typer(help="Build and query the user-activity warehouse.", no_args_is_help=True)
+warehouse_data.register(app)  # sample, land, fetch-sample
 
 DbOption = Annotated[
     str | None,

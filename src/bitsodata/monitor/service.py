@@ -1,0 +1,373 @@
+"""The collector: feed -> 1 Hz sampler -> journal -> windows -> lake, with alerts and metrics.
+
+Order on every tick: observe every book, journal the rows (durable), then feed the windows, the
+alert rules, the data-quality checks, the metrics and the view. Window files and alert sinks are
+written by background tasks, so I/O never delays a tick.
+
+Stopping: SIGINT/SIGTERM, or ``duration`` seconds after the start. The sampler emits every second
+up to and including ``floor(start + duration)``; each window whose last second was emitted is
+written before the process exits, including the first one (seconds before the start are
+``missing`` rows), so ``--duration 45 --window-seconds 10`` leaves 4 or 5 complete files per book
+(one per window boundary crossed). The still-open window stays in the journal; the next start
+completes it (the seconds it was down become ``missing``) and resumes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from bitsodata.alerts.engine import AlertEngine, AlertEvent
+from bitsodata.alerts.rules import RulesFile
+from bitsodata.alerts.sinks import AlertSink
+from bitsodata.alerts.webhook import WebhookOutbox
+from bitsodata.clock import Clock
+from bitsodata.domain.observation import Observation
+from bitsodata.domain.windows import check_window_seconds, window_start
+from bitsodata.errors import ConfigError
+from bitsodata.exchange.feed import TopOfBookFeed
+from bitsodata.lake.layout import check_book
+from bitsodata.logs import event
+from bitsodata.monitor.http import MetricsServer
+from bitsodata.monitor.journal import Journal
+from bitsodata.monitor.live import LogView, TickView
+from bitsodata.monitor.metrics import CollectorMetrics, Health, judge_health
+from bitsodata.monitor.observe import observe
+from bitsodata.monitor.publisher import AlertPublisher
+from bitsodata.monitor.quality import QualityChecks
+from bitsodata.monitor.recovery import RecoveryPlan, finished_segments, recover
+from bitsodata.monitor.sampler import Sampler
+from bitsodata.monitor.windows import CompletedWindow, WindowAssembler
+from bitsodata.monitor.writer import UploadQueue, WindowWriter, WriteFn
+from bitsodata.settings import MonitorSettings
+
+log = logging.getLogger(__name__)
+VIEW_DELAY = 0.2
+"""Seconds after a tick at which the view redraws (rendering never competes with a tick)."""
+
+
+class RunnableFeed(TopOfBookFeed, Protocol):
+    """A feed the collector starts and stops."""
+
+    async def run(self, stop: asyncio.Event) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CollectorReport:
+    """What one run did."""
+
+    first_tick: int | None
+    last_tick: int | None
+    ticks: int
+    caught_up: int
+    windows_written: int
+    windows_left: int
+    recovered_rows: int
+    lateness_ms: dict[str, float]
+    """Tick jitter: p50 / p99 / max of (handler call - whole second), milliseconds."""
+    tick_work_ms: dict[str, float]
+    """Time to observe, journal (fsync) and dispatch one tick: p50 / p99 / max, milliseconds."""
+
+
+@dataclass
+class Parts:
+    """Everything the collector talks to (real ones from ``build``, fakes in tests)."""
+
+    feed: RunnableFeed
+    write: WriteFn
+    journal: Journal
+    rules: RulesFile
+    sinks: Sequence[AlertSink]
+    """Where alert events go (each gets its own delivery lane)."""
+    outbox: WebhookOutbox | None = None
+    upload_queue: UploadQueue | None = None
+    view: TickView | None = None
+    metrics: CollectorMetrics | None = None
+
+
+class Collector:
+    """One collector process."""
+
+    def __init__(self, settings: MonitorSettings, parts: Parts, clock: Clock) -> None:
+        self.settings = settings
+        self.books = check_settings(settings)
+        self.parts = parts
+        self.clock = clock
+        self.metrics = parts.metrics or CollectorMetrics()
+        self.metrics.watch_feed(parts.feed)
+        self.metrics.prime(self.books)
+        self.view: TickView = parts.view or LogView()
+        self.engine = AlertEngine(parts.rules.current())
+        self.quality = QualityChecks(
+            self.engine,
+            stale_after=settings.stale_after_seconds,
+            after=settings.quality_alert_after_seconds,
+            late_after=settings.window_late_seconds,
+        )
+        self.assembler = WindowAssembler(self.books, settings.window_seconds)
+        self.publisher = AlertPublisher(parts.sinks)
+        self.writer = WindowWriter(parts.write, self._written, clock, queue=parts.upload_queue)
+        self.started_at = clock.now()
+        self.last_written_end: int | None = None
+        self.windows_written = 0
+        self.server: MetricsServer | None = None
+        self._orphans: list[int] = []
+        self._recovery_left: set[int] = set()
+        self._fresh_from: int | None = None
+        self.tick_work: deque[float] = deque(maxlen=100_000)
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event, *, duration: float | None = None) -> CollectorReport:
+        """Recover, then tick until ``stop`` is set or ``duration`` seconds have passed."""
+        plan = self.start()
+        last_tick = math.floor(self.started_at + duration) if duration is not None else None
+        sampler = Sampler(self.clock, self.tick, first_tick=plan.first_tick, last_tick=last_tick)
+        halts = _Halts()
+        tasks = self._start_tasks(halts)
+        await self._start_server()
+        self.metrics.up.set(1)
+        self.view.start()
+        event(
+            log,
+            "collector_started",
+            books=",".join(self.books),
+            first_tick=plan.first_tick,
+            window_seconds=self.settings.window_seconds,
+            recovered_rows=plan.recovered_rows,
+        )
+        try:
+            await sampler.run(stop)
+        finally:
+            self.view.stop()
+            await halts.shutdown(tasks)
+            self.metrics.up.set(0)
+            await self._stop_server()
+            self.parts.journal.close()
+        report = CollectorReport(
+            plan.first_tick,
+            sampler.stats.last_tick,
+            sampler.stats.ticks,
+            sampler.stats.caught_up,
+            self.windows_written,
+            self.writer.pending,
+            plan.recovered_rows,
+            percentiles(sampler.stats.lateness),
+            percentiles(self.tick_work),
+        )
+        event(
+            log,
+            "collector_stopped",
+            ticks=report.ticks,
+            windows=report.windows_written,
+            windows_left_in_journal=report.windows_left,
+            tick_lateness_ms=report.lateness_ms,
+            tick_work_ms=report.tick_work_ms,
+        )
+        return report
+
+    def _start_tasks(self, halts: _Halts) -> dict[str, list[asyncio.Future[None]]]:
+        grace = self.settings.stop_grace_seconds
+        feed: list[asyncio.Future[None]] = [asyncio.ensure_future(self._run_feed(halts.feed))]
+        if self.parts.outbox is not None:
+            feed.append(asyncio.ensure_future(self.parts.outbox.run(halts.feed)))
+        return {
+            "writer": [asyncio.ensure_future(self.writer.run(halts.writer, grace))],
+            "publisher": [asyncio.ensure_future(self.publisher.run(halts.publisher, grace))],
+            "feed": feed,
+        }
+
+    async def _run_feed(self, halt: asyncio.Event) -> None:
+        try:
+            await self.parts.feed.run(halt)
+        except Exception:  # keep sampling: the rows turn stale/missing and the alerts say why
+            log.exception("feed stopped with an error")
+
+    async def _start_server(self) -> None:
+        port = self.settings.metrics_port
+        if port is None:
+            return
+        self.server = MetricsServer(self.metrics.registry, self.health, port=port)
+        await self.server.start()
+        event(log, "metrics_serving", port=self.server.port)
+
+    async def _stop_server(self) -> None:
+        if self.server is not None:
+            await self.server.stop()
+
+    # -- recovery ---------------------------------------------------------------------------------
+
+    def start(self) -> RecoveryPlan:
+        """Recover from the journal: closed windows queued for writing, the open one resumed."""
+        self.started_at = self.clock.now()
+        journal = self.parts.journal
+        fresh = journal.read_progress() is None and not journal.segments()
+        plan = recover(
+            journal,
+            self.books,
+            self.settings.window_seconds,
+            self.clock.now(),
+            backfill_max_seconds=self.settings.backfill_max_seconds,
+        )
+        closed_starts = {w.start for w in plan.closed}
+        self._orphans = [s for s in finished_segments(journal, plan) if s not in closed_starts]
+        self._recovery_left = set(closed_starts)
+        # A first start begins mid-window: those earlier seconds are `missing` in the file, but
+        # they are not a gap in the data, so they do not make the window "incomplete".
+        self._fresh_from = plan.first_tick if fresh else None
+        warm = sorted(
+            [*(r for w in plan.closed for rows in w.rows.values() for r in rows), *plan.open_rows],
+            key=lambda r: (r.tick, r.book),
+        )
+        for row in warm:  # alert state as it was: no repeated FIRING after a restart
+            self.engine.observe(row)
+        for alert in self.engine.active():
+            self.metrics.alert_active.labels(alert.rule, alert.book).set(1)
+        self.assembler.add_many(plan.open_rows)
+        for window in plan.closed:
+            self.writer.submit(window)
+        if not plan.closed:
+            self._drop_orphans()
+        return plan
+
+    def _drop_orphans(self) -> None:
+        for start in self._orphans:
+            self.parts.journal.drop(start)
+        self._orphans = []
+
+    # -- every tick -------------------------------------------------------------------------------
+
+    def tick(self, tick: int, _lateness: float = 0.0) -> list[Observation]:
+        """One second: observe, journal (durable), then windows, alerts, metrics, view."""
+        began = time.perf_counter()  # a measurement only; timing logic uses the injected clock
+        feed = self.parts.feed
+        link = feed.link_state()
+        stale_after = self.settings.stale_after_seconds
+        rows = [observe(tick, feed.latest(b), link, stale_after, book=b) for b in self.books]
+        ws = self.settings.window_seconds
+        self.parts.journal.append(window_start(tick, ws), tick, rows)
+        self.assembler.add_many(rows)
+        events = self._reload_rules()
+        for row in rows:
+            events += self.engine.observe(row)
+            self.metrics.observed(row)
+        events += self.quality.on_tick(tick, link, rows)
+        events += self.quality.window_pending(tick, self.writer.oldest_pending_end())
+        self._publish(events)
+        for window in self.assembler.complete_through(tick):
+            self.writer.submit(window)
+        self.metrics.journal_bytes.set(self.parts.journal.size_bytes())
+        self.metrics.upload_queue.set(self.writer.upload_queue_files)
+        self._show(tick, rows)
+        self.tick_work.append(time.perf_counter() - began)
+        return rows
+
+    def _show(self, tick: int, rows: list[Observation]) -> None:
+        """Refresh the view a moment after the tick, well away from the next whole second."""
+        active = self.engine.active()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.view.update(tick, rows, active)
+            return
+        loop.call_later(VIEW_DELAY, self.view.update, tick, rows, active)
+
+    def _reload_rules(self) -> list[AlertEvent]:
+        rules = self.parts.rules.reload_if_changed()
+        return [] if rules is None else self.engine.set_rules(rules)
+
+    def _publish(self, events: Sequence[AlertEvent]) -> None:
+        if not events:
+            return
+        for alert in events:
+            self.metrics.alerted(alert)
+        self.publisher.submit(events)
+
+    # -- windows ----------------------------------------------------------------------------------
+
+    def _written(self, window: CompletedWindow, keys: dict[str, str]) -> None:
+        journal = self.parts.journal
+        journal.drop(window.start)
+        journal.write_progress(window.end)
+        self.windows_written += 1
+        self.last_written_end = max(self.last_written_end or 0, window.end)
+        events: list[AlertEvent] = []
+        for book, rows in window.rows.items():
+            self.metrics.window(book, window.end, rows)
+            judged = [r for r in rows if self._fresh_from is None or r.tick >= self._fresh_from]
+            events += self.quality.window_written(book, window.end, judged)
+        event(
+            log,
+            "window_written",
+            window_start=window.start,
+            files=len(keys),
+            filled=sum(window.filled.values()),
+            keys=",".join(keys.values()),
+        )
+        self._publish(events)
+        self._recovery_left.discard(window.start)
+        if self._orphans and not self._recovery_left:
+            self._drop_orphans()
+
+    def health(self) -> Health:
+        """The ``/healthz`` verdict now."""
+        return judge_health(
+            self.clock.now(),
+            self.parts.feed.link_state(),
+            started_at=self.started_at,
+            last_written_end=self.last_written_end,
+            window_seconds=self.settings.window_seconds,
+            late_after=self.settings.window_late_seconds,
+            stale_after=self.settings.stale_after_seconds,
+        )
+
+
+def check_settings(settings: MonitorSettings) -> tuple[str, ...]:
+    """The books to watch; bad book ids or a window length that does not tile a day are errors."""
+    try:
+        check_window_seconds(settings.window_seconds)
+        books = tuple(check_book(book) for book in settings.books)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    if not books or len(set(books)) != len(books):
+        raise ConfigError("books must be a non-empty list without repeats", books=books)
+    return books
+
+
+class _Halts:
+    """Stop order: the windows reach the lake, then their alerts the sinks, then the links close."""
+
+    def __init__(self) -> None:
+        self.writer = asyncio.Event()
+        self.publisher = asyncio.Event()
+        self.feed = asyncio.Event()
+
+    async def shutdown(self, tasks: dict[str, list[asyncio.Future[None]]]) -> None:
+        for name in ("writer", "publisher", "feed"):
+            getattr(self, name).set()
+            for result in await asyncio.gather(*tasks[name], return_exceptions=True):
+                if isinstance(result, Exception):
+                    event(log, "task_failed", logging.ERROR, task=name, error=repr(result))
+
+
+def percentiles(samples: Sequence[float] | deque[float]) -> dict[str, float]:
+    """p50 / p99 / max of durations in seconds, as milliseconds (empty -> zeros)."""
+    ordered = sorted(samples)
+    if not ordered:
+        return {"p50": 0.0, "p99": 0.0, "max": 0.0}
+
+    def at(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 3)
+
+    return {"p50": at(0.5), "p99": at(0.99), "max": round(ordered[-1] * 1000, 3)}
+
+
+def rows_of(window: CompletedWindow) -> list[Observation]:
+    """Every row of a completed window, book by book."""
+    return [row for rows in window.rows.values() for row in rows]

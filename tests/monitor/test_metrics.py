@@ -1,0 +1,136 @@
+"""Prometheus metrics and /healthz, scraped over HTTP from a real server on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from bitsodata.clock import FakeClock
+from bitsodata.exchange.feed import LinkState
+from bitsodata.monitor.http import MetricsServer
+from bitsodata.monitor.metrics import CollectorMetrics, judge_health
+from tests.deploy.metricnames import CONTRACT
+from tests.monitor.helpers import BOOKS, T0, LiveFeed, make_collector, top
+
+
+async def _scrape(port: int) -> tuple[str, httpx.Response]:
+    async with httpx.AsyncClient() as client:
+        metrics = await client.get(f"http://127.0.0.1:{port}/metrics")
+        health = await client.get(f"http://127.0.0.1:{port}/healthz")
+    return metrics.text, health
+
+
+async def test_every_agreed_metric_is_served_with_live_values(tmp_path: Path) -> None:
+    clock = FakeClock(T0 - 0.5)
+    collector, _storage, feed, _sink = make_collector(tmp_path, clock)
+    assert isinstance(feed, LiveFeed)
+    feed.stats.count_rest("order_book", "ok")
+    feed.stats.ws_reconnects = 2
+    collector.start()
+    for tick in range(T0, T0 + 10):
+        clock.set(tick + 0.001)
+        feed.set_top(top("btc_mxn", "99", "100", received_at=tick - 0.25))
+        collector.tick(tick)
+    collector.writer.write_now()
+    server = MetricsServer(collector.metrics.registry, collector.health, host="127.0.0.1", port=0)
+    await server.start()
+    try:
+        assert server.port
+        text, health = await _scrape(server.port)
+    finally:
+        await server.stop()
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+    names = {name for name, _ in samples}
+    assert names >= CONTRACT, CONTRACT - names
+    assert samples[("bitsodata_spread_percent", (("book", "btc_mxn"),))] == 1.0
+    assert samples[("bitsodata_book_age_seconds", (("book", "btc_mxn"),))] == 0.25
+    key = ("bitsodata_observations_total", (("book", "usd_mxn"), ("status", "missing")))
+    assert samples[key] == 10
+    assert samples[("bitsodata_windows_written_total", (("book", "btc_mxn"),))] == 1
+    assert samples[("bitsodata_window_ok_ratio", (("book", "usd_mxn"),))] == 0.0
+    rest = ("bitsodata_rest_requests_total", (("endpoint", "order_book"), ("outcome", "ok")))
+    assert samples[rest] == 1
+    assert samples[("bitsodata_ws_reconnects_total", ())] == 2
+    assert samples[("bitsodata_last_window_end_timestamp_seconds", (("book", "btc_mxn"),))] == (
+        T0 + 10
+    )
+    assert health.status_code == 200 and health.json()["status"] == "ok"
+    assert len(BOOKS) == 2
+
+
+async def test_healthz_is_503_with_reasons_when_unhealthy(tmp_path: Path) -> None:
+    clock = FakeClock(T0 + 0.5)
+    collector, *_ = make_collector(tmp_path, clock, window_late_seconds=5)
+    collector.start()
+    clock.set(T0 + 40)  # three windows overdue, nothing written
+    server = MetricsServer(collector.metrics.registry, collector.health, host="127.0.0.1", port=0)
+    await server.start()
+    try:
+        assert server.port
+        _text, health = await _scrape(server.port)
+    finally:
+        await server.stop()
+    assert health.status_code == 503
+    assert health.json()["status"] == "unhealthy" and health.json()["reasons"]
+
+
+def _link(connected: bool, last: float | None, fallback: bool, locked: float | None) -> LinkState:
+    return LinkState(connected, last, fallback, locked)
+
+
+def test_stream_down_is_unhealthy_only_without_a_working_fallback() -> None:
+    now = T0 - T0 % 600 + 1  # no window due yet
+    common = {
+        "started_at": now - 100.0,
+        "last_written_end": None,
+        "window_seconds": 600,
+        "late_after": 30.0,
+        "stale_after": 10.0,
+    }
+    assert judge_health(now, _link(True, now - 1, False, None), **common).ok  # type: ignore[arg-type]
+    polling = _link(False, now - 60, True, None)
+    assert judge_health(now, polling, **common).ok  # type: ignore[arg-type]
+    locked = _link(False, now - 60, True, now + 30)
+    verdict = judge_health(now, locked, **common)  # type: ignore[arg-type]
+    assert not verdict.ok and "locked out" in verdict.reasons[0]
+
+
+class UpRecorder(LiveFeed):
+    """A feed (the port the exchange plugs into) noting ``collector_up`` whenever it is read."""
+
+    def __init__(self, clock: FakeClock, stop: asyncio.Event) -> None:
+        super().__init__(clock)
+        self._halt = stop
+        self.metrics: CollectorMetrics | None = None
+        self.seen: list[float] = []
+
+    def link_state(self) -> LinkState:
+        if self.metrics is not None:  # read once per tick
+            self.seen.append(_up(self.metrics))
+            if len(self.seen) == 3:
+                self._halt.set()
+        return super().link_state()
+
+
+def _up(metrics: CollectorMetrics) -> float:
+    value = metrics.registry.get_sample_value("bitsodata_collector_up")
+    assert value is not None
+    return value
+
+
+async def test_collector_up_is_one_while_running(tmp_path: Path) -> None:
+    clock = FakeClock(T0 + 0.5)
+    stop = asyncio.Event()
+    feed = UpRecorder(clock, stop)
+    collector, *_ = make_collector(tmp_path, clock, feed=feed)
+    feed.metrics = collector.metrics
+    await collector.run(stop)
+    assert feed.seen[:3] == [1.0, 1.0, 1.0]
+    assert _up(collector.metrics) == 0.0
