@@ -65,7 +65,15 @@ class FakeClock:
         self._mono += seconds
 
     def set(self, epoch_seconds: float) -> None:
-        self.advance(max(0.0, epoch_seconds - self._now))
+        """Jump to ``epoch_seconds`` exactly (never backwards).
+
+        Assigning rather than adding the difference matters: ``x + (t - x)`` can land a hair
+        short of ``t`` in floating point, and a loop waiting for ``t`` would then never wake.
+        """
+        if epoch_seconds <= self._now:
+            return
+        self._mono += epoch_seconds - self._now
+        self._now = epoch_seconds
 
     async def sleep_until(self, epoch_seconds: float) -> None:
         self.set(epoch_seconds)
