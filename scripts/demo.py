@@ -1,9 +1,12 @@
-"""`make demo`: the main jobs of both halves, offline, on embedded defaults, in under two minutes.
+"""`make demo`: the main jobs of both halves, offline, on embedded defaults, in about a minute.
 
-1. Spread monitor: starts the simulated exchange (with a wide-spread episode), runs the collector
-   with 10-second windows into ./demo-lake, then prints `spread stats` and the alerts it raised.
-2. Warehouse: generates sample snapshots, lands them as daily batches, loads them day by day,
-   answers the eight questions for a sample day and user, exports the CSVs and draws the ERD.
+1. Spread monitor: starts the simulated exchange (with a wide-spread episode on btc_mxn), runs the
+   collector with 10-second windows into ./demo-lake in the background, then prints the window
+   files, `spread stats` and the alerts that fired and resolved.
+2. Warehouse (while the collector runs): generates sample snapshots, lands them as daily batches,
+   loads them day by day, answers the eight questions for a sample day and user, exports the CSVs
+   and draws the ERD into ./demo-work.
+Nothing leaves the machine: the exchange is a local simulator on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -17,164 +20,203 @@ import sys
 import time
 from pathlib import Path
 
+from bitsodata.lake.layout import parse_window_key
+
 ROOT = Path(__file__).resolve().parent.parent
 LAKE = ROOT / "demo-lake"
 WORK = ROOT / "demo-work"
 CLI = [sys.executable, "-m", "bitsodata"]
+COLLECT_SECONDS = 45
+WINDOW_SECONDS = 10
+DAY = "2022-03-15"
 
 
 def say(text: str) -> None:
-    print(f"\n\033[1m== {text}\033[0m", flush=True)
+    print(f"\n== {text}", flush=True)
 
 
-def run(*args: str, env: dict[str, str] | None = None) -> str:
+def run(*args: str, env: dict[str, str] | None = None, quiet: bool = False) -> str:
+    """Run one `bitsodata` command; stop the demo with its output if it fails."""
     print("$ bitsodata " + " ".join(args), flush=True)
+    began = time.monotonic()
     out = subprocess.run([*CLI, *args], capture_output=True, text=True, env=env, check=False)
     if out.returncode != 0:
         sys.stderr.write(out.stdout + out.stderr)
         raise SystemExit(f"demo step failed: bitsodata {' '.join(args)}")
-    print(out.stdout, end="", flush=True)
+    if not quiet:
+        print(out.stdout, end="", flush=True)
+        print(f"  ({time.monotonic() - began:.1f} s)", flush=True)
     return out.stdout
 
 
 def start_exchange() -> tuple[subprocess.Popen[str], str, str]:
+    """The simulator on a free port; btc_mxn starts inside a 20-second wide-spread episode."""
+    args = ["simulate", "exchange", "--port", "0", "--seed", "7"]
     proc = subprocess.Popen(
-        [
-            *CLI,
-            "simulate",
-            "exchange",
-            "--port",
-            "0",
-            "--seed",
-            "7",
-            "--fault",
-            "wide_spread:btc_mxn",
-        ],
+        [*CLI, *args, "--fault", "wide_spread:btc_mxn=20"],
         stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         text=True,
     )
     assert proc.stdout is not None
-    rest = ws = ""
+    urls: dict[str, str] = {}
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and not (rest and ws):
+    while time.monotonic() < deadline and len(urls) < 2:
         line = proc.stdout.readline()
         if not line:
             break
         print("  " + line.rstrip(), flush=True)
-        if m := re.match(r"REST (\S+)", line):
-            rest = m.group(1)
-        if m := re.match(r"WS (\S+)", line):
-            ws = m.group(1)
-    if not (rest and ws):
+        if match := re.match(r"(REST|WS) (\S+)", line):
+            urls[match.group(1)] = match.group(2)
+    if len(urls) < 2:
         proc.kill()
         raise SystemExit("the simulated exchange did not start")
-    return proc, rest, ws
+    return proc, urls["REST"], urls["WS"]
 
 
-def spread_demo() -> None:
-    say("Spread monitor: simulated exchange + collector, 10-second windows, ~45 s")
+def start_collector(rest: str, ws: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    say(f"Spread monitor: collector for {COLLECT_SECONDS} s, {WINDOW_SECONDS}-second windows")
     shutil.rmtree(LAKE, ignore_errors=True)
-    exchange, rest, ws = start_exchange()
-    try:
-        env = {**os.environ, "BITSODATA_MONITOR__JOURNAL_DIR": str(WORK / "journal")}
-        rules = WORK / "alerts.toml"
-        run(
-            "alerts",
-            "add",
-            "--file",
-            str(rules),
-            "--name",
-            "wide",
-            "--above",
-            "0.8",
-            "--clear-below",
-            "0.6",
-            "--severity",
-            "critical",
-            env=env,
-        )
-        run(
-            "spread",
-            "collect",
-            "--books",
-            "btc_mxn,usd_mxn",
-            "--lake",
-            str(LAKE),
-            "--window-seconds",
-            "10",
-            "--duration",
-            "45",
-            "--alerts",
-            str(rules),
-            "--exchange-url",
-            rest,
-            "--ws-url",
-            ws,
-            env=env,
-        )
-    finally:
-        exchange.terminate()
-        exchange.wait(timeout=10)
+    shutil.rmtree(WORK / "journal", ignore_errors=True)
+    rules = WORK / "alerts.toml"
+    rules.unlink(missing_ok=True)
+    env = {
+        **os.environ,
+        "BITSODATA_MONITOR__JOURNAL_DIR": str(WORK / "journal"),
+        "BITSODATA_ALERTS__OUTBOX_DIR": str(WORK / "outbox"),
+        "BITSODATA_LAKE__UPLOAD_QUEUE_DIR": str(WORK / "upload-queue"),
+    }
+    run(
+        *("alerts", "add", "--file", str(rules), "--name", "btc-wide", "--book", "btc_mxn"),
+        *("--above", "0.8", "--clear-below", "0.6", "--severity", "critical"),
+        env=env,
+    )
+    run("alerts", "list", "--file", str(rules), env=env)
+    args = [
+        *("spread", "collect", "--books", "btc_mxn,usd_mxn", "--lake", str(LAKE)),
+        *("--window-seconds", str(WINDOW_SECONDS), "--duration", str(COLLECT_SECONDS)),
+        *("--alerts", str(rules), "--exchange-url", rest, "--ws-url", ws),
+    ]
+    print("$ bitsodata " + " ".join(args) + "   (in the background)", flush=True)
+    proc = subprocess.Popen(
+        [*CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    )
+    return proc, env
+
+
+def finish_collector(proc: subprocess.Popen[str]) -> None:
+    output, _ = proc.communicate(timeout=COLLECT_SECONDS + 60)
+    say("Collector finished")
+    lines = output.splitlines()
+    for line in lines[-3:]:
+        print("  " + line)
+    if proc.returncode != 0:
+        print(output, file=sys.stderr)
+        raise SystemExit("the collector failed")
     files = sorted(p.relative_to(ROOT) for p in LAKE.rglob("*.parquet"))
-    say(f"{len(files)} window files in the lake")
-    for path in files[:6]:
+    say(f"{len(files)} window files in the lake (one per book per {WINDOW_SECONDS}-second window)")
+    for path in files:
         print(f"  {path}")
-    say("spread stats for btc_mxn")
-    run("spread", "stats", "--book", "btc_mxn", "--lake", str(LAKE))
-    say("alerts raised")
+    starts = [parse_window_key(str(p))[1] for p in files]
+    start, end = min(starts), max(starts) + WINDOW_SECONDS
+    print(
+        "  (the first window began before the collector started: its earlier seconds are\n"
+        "   explicit `missing` rows, so every file still holds one row per second)"
+    )
+    for book in ("btc_mxn", "usd_mxn"):
+        say(f"spread stats for {book}")
+        run("spread", "stats", "--book", book, "--lake", str(LAKE), "--from", str(start),
+            "--to", str(end))  # fmt: skip
+    say("Alerts raised (from the lake's alert log)")
     for path in sorted((LAKE / "alerts").rglob("*.jsonl")):
         for line in path.read_text().splitlines():
             ev = json.loads(line)
+            value = f"{float(ev['value']):.3f} %" if ev.get("value") else "-"
             print(
-                f"  {ev.get('state'):9} {ev.get('rule'):12} {ev.get('book'):8} spread={ev.get('spread')}"
+                f"  {ev['at']} {ev['state']:9} {ev['rule']:12} {ev['book']:8} "
+                f"spread={value} threshold={ev.get('threshold')}"
             )
 
 
 def warehouse_demo() -> None:
-    say("Warehouse: sample data -> daily batches -> day-by-day load -> eight questions")
+    say("Warehouse: sample snapshots -> daily batches -> day-by-day load -> eight questions")
     src, landing, db = WORK / "source", WORK / "landing", WORK / "warehouse.duckdb"
-    for path in (src, landing):
+    for path in (src, landing, WORK / "export"):
         shutil.rmtree(path, ignore_errors=True)
     db.unlink(missing_ok=True)
     run("warehouse", "sample", "--out", str(src), "--seed", "1", "--scale", "0.05")
-    run("warehouse", "land", "--source", str(src), "--out", str(landing))
-    run("warehouse", "load", "--source", str(src), "--db", str(db))
-    day, user = "2022-03-15", _a_user(db)
-    for q in (
+    run("warehouse", "land", "--source", str(src), "--out", str(landing), "--late-share", "0.02")
+    run("warehouse", "load", "--landing", str(landing), "--db", str(db))
+    day, currency, user = _sample_subjects(db)
+    say(f"The eight questions for {day} (the busiest deposit day) and user {user}")
+    for question in (
         ["active-users", "--day", day],
-        ["users-without-deposit", "--format", "json"],
+        ["users-without-deposit"],
         ["frequent-depositors", "--day", day],
         ["last-login", "--user", user],
         ["login-count", "--user", user, "--from", "2021-01-01", "--to", "2022-12-31"],
         ["deposit-currencies", "--day", day],
         ["withdrawal-currencies", "--day", day],
-        ["deposit-total", "--day", day, "--currency", "mxn"],
+        ["deposit-total", "--day", day, "--currency", currency],
     ):
-        out = run("warehouse", "ask", *q, "--db", str(db), "--format", "json")
-        del out
+        out = run("warehouse", "ask", *question, "--db", str(db), "--format", "json", quiet=True)
+        answer = json.loads(out)
+        shown = answer["answer"]
+        if isinstance(shown, list):
+            shown = f"{len(shown)} users, e.g. {shown[:2]}"
+        print(f"  {answer['question']:22} {json.dumps(answer['params'])}: {shown}", flush=True)
+    run("warehouse", "checks", "--db", str(db))
     run("warehouse", "export", "--out", str(WORK / "export"), "--db", str(db))
     run("warehouse", "erd", "--out", str(WORK / "erd.svg"), "--db", str(db))
 
 
-def _a_user(db: Path) -> str:
+_SUBJECTS = """
+with busiest as (
+    select date_key as day, currency_code, count(*) as n
+    from fct_transaction
+    where transaction_kind = 'deposit' and is_complete
+    group by 1, 2
+    order by n desc, day, currency_code
+    limit 1
+), loyal as (
+    select user_id from dim_user where n_logins > 0 order by n_logins desc, user_id limit 1
+)
+select busiest.day, busiest.currency_code, loyal.user_id from busiest, loyal
+"""
+
+
+def _sample_subjects(db: Path) -> tuple[str, str, str]:
+    """A day and currency with deposits, and a user with logins, so the answers say something."""
     import duckdb
 
     con = duckdb.connect(str(db), read_only=True)
     try:
-        row = con.execute("select user_id from dim_user order by user_id limit 1").fetchone()
+        row = con.execute(_SUBJECTS).fetchone()
     finally:
         con.close()
-    return str(row[0]) if row else "unknown"
+    if row is None:
+        return DAY, "mxn", "unknown"
+    return str(row[0]), str(row[1]), str(row[2])
 
 
 def main() -> int:
-    started = time.monotonic()
+    started = time.time()
     WORK.mkdir(exist_ok=True)
-    spread_demo()
-    warehouse_demo()
-    say(f"demo finished in {time.monotonic() - started:.0f} s (lake: demo-lake/, work: demo-work/)")
+    exchange, rest, ws = start_exchange()
+    try:
+        collector, _env = start_collector(rest, ws)
+        try:
+            warehouse_demo()
+        except BaseException:
+            collector.terminate()
+            raise
+        finish_collector(collector)
+    finally:
+        exchange.terminate()
+        exchange.wait(timeout=10)
+    say(f"demo finished in {time.time() - started:.0f} s (lake: demo-lake/, work: demo-work/)")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())

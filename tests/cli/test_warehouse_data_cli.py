@@ -107,3 +107,10 @@ def test_fetch_sample_downloads_and_reports(
     assert (tmp_path / "deposit_sample_data.csv").read_bytes() == b"id\n1\n"
     result = runner.invoke(app, args[:-1])  # verification on: these are not the published files
     assert result.exit_code != 0 and "not the published one" in str(result.exception)
+
+
+def test_the_cli_default_source_is_the_verified_commit() -> None:
+    from bitsodata.cli.warehouse_data import DEFAULT_BASE_URL as CLI_DEFAULT
+    from bitsodata.warehouse.fetch import DEFAULT_BASE_URL
+
+    assert CLI_DEFAULT == DEFAULT_BASE_URL

@@ -6,14 +6,23 @@ import asyncio
 import time
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bitsodata.errors import WarehouseError
-from bitsodata.warehouse.fetch import DEFAULT_BASE_URL, FetchReport, fetch_sample
-from bitsodata.warehouse.landing import LandReport, land
-from bitsodata.warehouse.sample import SampleReport, generate
+
+if TYPE_CHECKING:  # the heavy modules load only when a command runs, so --help stays fast
+    from bitsodata.warehouse.fetch import FetchReport
+    from bitsodata.warehouse.landing import LandReport
+    from bitsodata.warehouse.sample import SampleReport
+
+# The public challenge repository, pinned to the commit whose blobs fetch-sample verifies
+# (the same value as ``bitsodata.warehouse.fetch.DEFAULT_BASE_URL``; a test keeps them equal).
+DEFAULT_BASE_URL = (
+    "https://raw.githubusercontent.com/IMARVI/sr_de_challenge/"
+    "460084571b1e61351702dcc91c5e72f21ae878e7/"
+)
 
 
 def format_sample(report: SampleReport, seconds: float) -> str:
@@ -64,6 +73,8 @@ def sample(
 ) -> None:
     """Generate the five challenge CSV files with realistic data and the real quirks."""
     started = time.perf_counter()
+    from bitsodata.warehouse.sample import generate
+
     report = generate(out, seed=seed, scale=scale)
     typer.echo(format_sample(report, time.perf_counter() - started))
 
@@ -85,6 +96,8 @@ def land_cmd(
     ] = None,
 ) -> None:
     """Split snapshots into daily batches by event date (UTC), optionally with late rows."""
+    from bitsodata.warehouse.landing import land
+
     report = land(
         source, out, late_share=late_share, late_days=late_days, seed=seed, day=_parse_day(day)
     )
@@ -102,6 +115,8 @@ def fetch_cmd(
     ] = True,
 ) -> None:
     """Download the public challenge files (needs internet)."""
+    from bitsodata.warehouse.fetch import fetch_sample
+
     report = asyncio.run(fetch_sample(out, base_url=base_url, verify=verify))
     typer.echo(format_fetch(report))
 
