@@ -14,7 +14,7 @@ from bitsodata.alerts.engine import AlertEngine
 from bitsodata.alerts.events import FIRING, AlertEvent
 from bitsodata.alerts.rules import Rule
 from bitsodata.domain.observation import Observation
-from bitsodata.domain.windows import parse_iso_second
+from bitsodata.domain.windows import parse_instant
 from bitsodata.errors import AlertError
 from bitsodata.lake.query import LakeSource, iter_observations
 
@@ -73,11 +73,8 @@ def replay_lake(
 
 def parse_time(text: str) -> int:
     """Epoch seconds from ``1700000000``, ``2023-11-14``, or ISO-8601 (UTC unless an offset)."""
-    text = text.strip()
-    if text.isdigit():
-        return int(text)
     try:
-        return parse_iso_second(text)
+        return parse_instant(text)
     except ValueError:
         raise AlertError(
             "not a time: use ISO-8601 like 2024-05-01T12:00:00Z or epoch seconds", value=text

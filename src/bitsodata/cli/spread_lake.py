@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bitsodata.cli.state import STATE
-from bitsodata.domain.windows import parse_iso_second
+from bitsodata.domain.windows import parse_instant
 from bitsodata.settings import LakeSettings
 
 if TYPE_CHECKING:  # DuckDB and Arrow load only when a lake command runs (fast --help)
@@ -40,11 +40,8 @@ class StatsFormat(StrEnum):
 
 def parse_time(text: str) -> int:
     """Epoch seconds or ISO-8601 (``2024-05-28``, ``2024-05-28T00:00:00Z``); no offset = UTC."""
-    text = text.strip()
-    if text.isdigit():
-        return int(text)
     try:
-        return parse_iso_second(text)
+        return parse_instant(text)
     except ValueError:
         raise typer.BadParameter(f"not a time: {text!r} (ISO-8601 or epoch seconds)") from None
 

@@ -35,3 +35,14 @@ def parse_iso_second(text: str) -> int:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return int(dt.timestamp())
+
+
+def parse_instant(text: str) -> int:
+    """Epoch seconds from ``1700000000``, ``2024-05-28`` or ISO-8601 (UTC unless an offset).
+
+    Raises ``ValueError`` for anything else; command lines turn it into their own error.
+    """
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    return parse_iso_second(text)
