@@ -135,3 +135,19 @@ def test_a_damaged_line_in_the_day_file_does_not_block_new_events() -> None:
     lines = store.get(key).decode().splitlines()
     assert lines[:2] == ['{"truncated": ', "[1, 2]"]
     assert [json.loads(line)["rule"] for line in lines[2:]] == ["a"]
+
+
+def test_lake_alert_log_batches_a_burst_into_one_write_per_day() -> None:
+    store = MemoryStorage()
+    sink = LakeAlertLog(store, autoflush=False)
+    burst = [firing(f"r{i}", "btc_mxn", T0) for i in range(300)] + [
+        firing("late", "btc_mxn", T0 + 86_400)
+    ]
+    for alert in burst:
+        sink.publish(alert)
+    assert sink.pending == 301 and store.list("alerts/") == []  # queued, nothing written yet
+    assert sink.flush() == 301
+    assert sink.pending == 0 and sink.writes == 2  # one read-modify-write per UTC day
+    assert [e.rule for e in read_alert_log(store, DAY)] == [f"r{i}" for i in range(300)]
+    sink.publish(burst[0])  # already logged: skipped on the next flush
+    assert sink.flush() == 1 and len(read_alert_log(store, DAY)) == 300

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from bitsodata.cli.main import app
 from bitsodata.cli.spread_collect import overrides, parse_books
 from bitsodata.domain.observation import COLUMNS
-from bitsodata.errors import ConfigError
+from bitsodata.errors import BitsodataError, ConfigError
 from tests.fakes.exchange import RunningExchange, exchange, make_exchange  # noqa: F401
 
 
@@ -39,14 +39,27 @@ def test_only_given_options_override_settings() -> None:
         (["--duration", "0"], "--duration must be positive"),
     ],
 )
-def test_bad_options_are_one_line_errors(tmp_path: Path, args: list[str], message: str) -> None:
+def test_bad_options_are_refused_before_anything_runs(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["spread", "collect", *args,
+         "--journal-dir", str(tmp_path / "j"), "--lake", str(tmp_path / "lake")],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert isinstance(result.exception, BitsodataError) and message in str(result.exception)
+    assert not (tmp_path / "lake").exists()  # refused before the collector started
+
+
+def test_a_bad_option_is_a_one_line_error_from_the_real_command(tmp_path: Path) -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "bitsodata", "spread", "collect", *args,
+        [sys.executable, "-m", "bitsodata", "spread", "collect", "--window-seconds", "7",
          "--journal-dir", str(tmp_path / "j"), "--lake", str(tmp_path / "lake")],
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert out.returncode == 1
-    assert message in out.stderr and "Traceback" not in out.stderr
+    assert "window_seconds must divide" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_a_short_run_writes_csv_windows_with_the_brief_columns_first(

@@ -71,6 +71,30 @@ async def test_real_clock_ticks_land_on_whole_seconds_without_drift() -> None:
         assert 0 <= at - tick < 0.1  # on the second (generous: 2 shared cores under test load)
 
 
+async def test_a_lead_keeps_the_tick_on_the_second_while_the_loop_is_busy_at_it() -> None:
+    clock = SystemClock()
+    target = math.floor(time.time()) + 2
+    late: dict[str, float] = {}
+
+    def hog() -> None:  # e.g. a burst of frames handled just before the second: 60 ms busy
+        until = time.perf_counter() + 0.06
+        while time.perf_counter() < until:
+            pass
+
+    loop = asyncio.get_running_loop()
+    loop.call_at(loop.time() + (target - 0.01 - time.time()), hog)
+    with_lead = Sampler(
+        clock, lambda _t, lag: late.setdefault("lead", lag), first_tick=target, last_tick=target,
+        lead=0.03,
+    )  # fmt: skip
+    plain = Sampler(
+        clock, lambda _t, lag: late.setdefault("plain", lag), first_tick=target, last_tick=target
+    )
+    await asyncio.gather(with_lead.run(asyncio.Event()), plain.run(asyncio.Event()))
+    assert 0 <= late["lead"] < 0.01  # woke before the hog and waited out the rest itself
+    assert late["plain"] >= 0.045  # the hog ran first and pushed it past the second
+
+
 @settings(max_examples=50, deadline=None)
 @given(
     start=st.floats(0, 0.999),

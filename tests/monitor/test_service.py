@@ -173,7 +173,9 @@ class FlakyStore(MemoryStorage):
         super().put(key, data)
 
 
-async def test_lake_outage_queues_windows_and_uploads_them_once_when_back(tmp_path: Path) -> None:
+def test_lake_outage_queues_windows_and_uploads_them_once_when_back(tmp_path: Path) -> None:
+    # Synchronous on purpose: no event loop, so no timer or worker thread of this or another
+    # test can interleave (the async version failed once under load).
     clock = FakeClock(T0 - 0.5)
     remote = FlakyStore()
     queued = QueuedStorage(remote, tmp_path / "queue", retry_seconds=0)
@@ -188,7 +190,7 @@ async def test_lake_outage_queues_windows_and_uploads_them_once_when_back(tmp_pa
     assert queued.pending() == 4 and remote.objects == {}
     assert collector.parts.journal.segments() == []  # the queued files are durable
     remote.down = False
-    await collector.writer.flush_uploads()
+    asyncio.run(collector.writer.flush_uploads())  # what the writer task does when idle
     assert queued.pending() == 0
     assert len(remote.objects) == 4 and set(remote.puts.values()) == {1}  # once each
     assert ticks_of(window_file(remote, "usd_mxn", T0 + 10)) == list(range(T0 + 10, T0 + 20))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Protocol
@@ -116,35 +117,60 @@ def read_alert_log(store: KeyValueStore, day: date) -> list[AlertEvent]:
 class LakeAlertLog:
     """Appends events to ``alerts/date=YYYY-MM-DD/alerts.jsonl`` in the lake.
 
-    Object stores cannot append, so each publish rewrites the day file (read, add, put; alerts
-    are transitions, so this is rare). Events already in the file (same ``key``) are skipped, so a
-    replayed or retried event never doubles. A failed write is kept and retried on the next publish.
+    Object stores cannot append, so a write rewrites the day file (read, add, put). With
+    ``autoflush`` (the default, for tools) every ``publish`` writes at once; the collector passes
+    ``autoflush=False``: ``publish`` only queues and its delivery lane calls ``flush`` after each
+    batch, so hundreds of events fired in one tick cost one read-modify-write per day, not one
+    each. Events already in the file (same ``key``) are skipped, so a replayed or retried event
+    never doubles. A failed write is kept and retried on the next flush. Thread-safe.
     """
 
-    def __init__(self, storage: KeyValueStore) -> None:
+    def __init__(self, storage: KeyValueStore, *, autoflush: bool = True) -> None:
         self._storage = storage
+        self.autoflush = autoflush
         self._pending: list[AlertEvent] = []
+        self._lock = threading.Lock()  # guards the queue
+        self._writing = threading.Lock()  # one read-modify-write of a day file at a time
+        self.writes = 0
+        """Day files written so far (one per day per flush)."""
 
     @property
     def pending(self) -> int:
-        """Events not yet written (the store was failing)."""
-        return len(self._pending)
+        """Events not yet written (queued, or the store was failing)."""
+        with self._lock:
+            return len(self._pending)
 
     def publish(self, alert: AlertEvent) -> None:
-        self._pending.append(alert)
-        self.flush()
+        with self._lock:
+            self._pending.append(alert)
+        if self.autoflush:
+            self.flush()
 
-    def flush(self) -> None:
-        """Try to write every pending event; failures stay pending (and are logged)."""
-        days = sorted({alert_day(a) for a in self._pending})
-        for day in days:
-            batch = [a for a in self._pending if alert_day(a) == day]
+    def flush(self) -> int:
+        """Write every queued event, one read-modify-write per day; returns events handled.
+
+        A day whose write fails keeps its events queued (and is logged); the others go on.
+        """
+        with self._writing:
+            return self._flush()
+
+    def _flush(self) -> int:
+        with self._lock:
+            batch, self._pending = self._pending, []
+        by_day: dict[date, list[AlertEvent]] = {}
+        for alert in batch:
+            by_day.setdefault(alert_day(alert), []).append(alert)
+        failed: list[AlertEvent] = []
+        for day in sorted(by_day):
             try:
-                self._append(day, batch)
+                self._append(day, by_day[day])
             except (BitsodataError, OSError) as exc:
                 event(log, "alert_log_write_failed", logging.ERROR, day=str(day), error=str(exc))
-                continue
-            self._pending = [a for a in self._pending if alert_day(a) != day]
+                failed += by_day[day]
+        if failed:
+            with self._lock:
+                self._pending = failed + self._pending
+        return len(batch) - len(failed)
 
     def _append(self, day: date, batch: Sequence[AlertEvent]) -> None:
         key = alert_log_key(day, ALERT_LOG_NAME)
@@ -160,6 +186,7 @@ class LakeAlertLog:
         if old and not old.endswith(b"\n"):
             old += b"\n"
         self._storage.put(key, old + b"".join(encode_line(a) for a in new))
+        self.writes += 1
 
 
 def _logged_keys(log_bytes: bytes) -> set[str]:

@@ -4,25 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 import sys
 from collections.abc import Sequence
 from functools import partial
 
 from bitsodata.alerts.rules import RulesFile
-from bitsodata.alerts.sinks import build_sinks
+from bitsodata.alerts.sinks import LakeAlertLog, WebhookOutbox, build_sinks
 from bitsodata.clock import Clock, SystemClock
 from bitsodata.domain.observation import Observation
 from bitsodata.exchange.feed import BitsoFeed
 from bitsodata.lake.storage import Storage, open_storage
 from bitsodata.lake.windowfile import write_window
 from bitsodata.monitor.journal import Journal
+from bitsodata.monitor.latency import UpdateLag
 from bitsodata.monitor.live import LiveTable, LogView, TickView
 from bitsodata.monitor.service import Collector, CollectorReport, Parts
 from bitsodata.monitor.writer import UploadQueue
 from bitsodata.settings import Settings
 
 SWITCH_INTERVAL = 0.001
+TICK_LEAD = 0.004
+"""The sampler wakes this early and lands on the whole second itself (see ``Sampler``)."""
 
 
 def lake_writer(storage: Storage, fmt: str, window_seconds: int) -> partial[str]:
@@ -46,16 +50,28 @@ def build_parts(settings: Settings, clock: Clock, *, live: bool) -> Parts:
     mon = settings.monitor
     storage = open_storage(settings.lake)
     fanout, outbox = build_sinks(settings.alerts, storage, clock)
+    # The collector's delivery lane flushes the alert log once per batch (not once per event);
+    # the webhook's lane goes first, so its worker thread is the first to start on a burst.
+    sinks = sorted(
+        (
+            LakeAlertLog(storage, autoflush=False) if isinstance(s, LakeAlertLog) else s
+            for s in fanout.sinks
+        ),
+        key=lambda s: not isinstance(s, WebhookOutbox),
+    )
     view: TickView = LiveTable() if live else LogView()
+    update_lag = UpdateLag(clock)
     return Parts(
-        feed=BitsoFeed(settings.exchange, mon.books, clock),
+        feed=BitsoFeed(settings.exchange, mon.books, clock, on_update=update_lag),
         write=lake_writer(storage, mon.format, mon.window_seconds),
         journal=Journal(mon.journal_dir),
         rules=RulesFile(settings.alerts.rules_file),
-        sinks=fanout.sinks,
+        sinks=sinks,
         outbox=outbox,
         upload_queue=storage if isinstance(storage, UploadQueue) else None,
         view=view,
+        update_lag=update_lag,
+        tick_lead=TICK_LEAD,
     )
 
 
@@ -71,6 +87,11 @@ async def run_collector(
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    # Everything built so far (modules, settings, parts) lives as long as the process: keep it out
+    # of the collector's garbage collections, whose full passes would otherwise scan it all and
+    # pause the loop for tens of milliseconds.
+    gc.collect()
+    gc.freeze()
     # Worker threads (window files, alert sinks) hold the GIL for up to the switch interval
     # (5 ms by default) before the event loop can run a due tick: keep that wait short.
     previous_interval = sys.getswitchinterval()
@@ -78,6 +99,7 @@ async def run_collector(
     try:
         return await collector.run(stop, duration=duration)
     finally:
+        gc.unfreeze()
         sys.setswitchinterval(previous_interval)
         for sig in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):

@@ -61,6 +61,17 @@ class FeedCollector(Collector):
         )
 
 
+@dataclass(frozen=True, slots=True)
+class _BookSeries:
+    """One book's per-tick series (``labels()`` looked up once, not every tick)."""
+
+    spread: Gauge
+    bid: Gauge
+    ask: Gauge
+    age: Gauge
+    observations: dict[str, Counter]
+
+
 class CollectorMetrics:
     """Every metric of one collector process, in its own registry."""
 
@@ -100,22 +111,30 @@ class CollectorMetrics:
             "bitsodata_upload_queue_files", "Files waiting for an upload", registry=r
         )
         self.up = Gauge("bitsodata_collector_up", "1 while the collector runs", registry=r)
+        self._series: dict[str, _BookSeries] = {}
 
     def watch_feed(self, feed: FeedView) -> None:
         """Export the feed's link state and counters."""
         self.registry.register(FeedCollector(feed))
 
     def observed(self, row: Observation) -> None:
-        """One tick of one book."""
+        """One tick of one book (label children cached: this runs books x 1 Hz)."""
         book = row.book
+        series = self._series.get(book)
+        if series is None:
+            series = self._series[book] = _BookSeries(
+                self.spread.labels(book),
+                self.bid.labels(book),
+                self.ask.labels(book),
+                self.age.labels(book),
+                {status: self.observations.labels(book, status) for status in STATUSES},
+            )
         usable = row.status == "ok" and row.spread is not None
-        self.spread.labels(book).set(
-            float(row.spread) if usable and row.spread is not None else NAN
-        )
-        self.bid.labels(book).set(float(row.bid) if row.bid is not None else NAN)
-        self.ask.labels(book).set(float(row.ask) if row.ask is not None else NAN)
-        self.age.labels(book).set(row.age_ms / 1000 if row.age_ms is not None else NAN)
-        self.observations.labels(book, row.status).inc()
+        series.spread.set(float(row.spread) if usable and row.spread is not None else NAN)
+        series.bid.set(float(row.bid) if row.bid is not None else NAN)
+        series.ask.set(float(row.ask) if row.ask is not None else NAN)
+        series.age.set(row.age_ms / 1000 if row.age_ms is not None else NAN)
+        series.observations[row.status].inc()
 
     def alerted(self, alert: AlertEvent) -> None:
         """One alert transition."""

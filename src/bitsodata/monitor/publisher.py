@@ -1,7 +1,11 @@
 """Alert events to their sinks, off the tick: one worker lane per sink, in order within a lane.
 
-A slow sink (the lake's alert log rewrites a day file per event) never delays a fast one (the
-webhook outbox), and none of them delays a tick. A failing sink is logged and skipped.
+A lane takes everything queued at once (a burst of hundreds of events in one tick is one batch),
+hands the batch to its sink in one worker-thread call and then calls the sink's ``flush`` when it
+has one (the lake's alert log writes a whole batch in one read-modify-write per day), and again
+every ``RETRY_SECONDS`` while quiet, so what a failed flush kept is retried. A slow sink
+never delays a fast one (the webhook outbox), and none of them delays a tick. A failing sink is
+logged and skipped; its events are not retried here (the outbox and the alert log keep their own).
 """
 
 from __future__ import annotations
@@ -9,44 +13,78 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bitsodata.alerts.engine import AlertEvent
 from bitsodata.alerts.sinks import AlertSink
 from bitsodata.logs import event
 
 log = logging.getLogger(__name__)
+RETRY_SECONDS = 10.0
+"""A quiet lane flushes its sink this often, so events a failed flush kept are not stuck."""
 
 
 class _Lane:
     def __init__(self, sink: AlertSink) -> None:
         self.sink = sink
         self.queue: asyncio.Queue[AlertEvent] = asyncio.Queue()
+        flush = getattr(sink, "flush", None)
+        self._flush: Callable[[], object] | None = flush if callable(flush) else None
 
-    def publish(self, alert: AlertEvent) -> None:
-        try:
-            self.sink.publish(alert)
-        except Exception as exc:  # one bad sink must not stop the others
-            event(
-                log,
-                "alert_sink_failed",
-                logging.ERROR,
-                sink=type(self.sink).__name__,
-                key=alert.key,
-                error=repr(exc),
-            )
+    def _failed(self, what: str, exc: Exception, **fields: object) -> None:
+        sink = type(self.sink).__name__
+        event(log, what, logging.ERROR, sink=sink, error=repr(exc), **fields)
+
+    def deliver(self, batch: Sequence[AlertEvent]) -> None:
+        """Publish a batch to the sink, then flush it (runs in a worker thread)."""
+        for alert in batch:
+            try:
+                self.sink.publish(alert)
+            except Exception as exc:  # one bad event or sink must not stop the others
+                self._failed("alert_sink_failed", exc, key=alert.key)
+        if self._flush is not None:
+            try:
+                self._flush()
+            except Exception as exc:
+                self._failed("alert_sink_flush_failed", exc, events=len(batch))
+
+    def take(self) -> list[AlertEvent]:
+        """Everything queued now."""
+        batch = []
+        while not self.queue.empty():
+            batch.append(self.queue.get_nowait())
+        return batch
+
+    def done(self, batch: Sequence[AlertEvent]) -> None:
+        for _ in batch:
+            self.queue.task_done()
 
     async def work(self) -> None:
-        while True:
-            alert = await self.queue.get()
-            try:
-                await asyncio.to_thread(self.publish, alert)
-            finally:
-                self.queue.task_done()
+        getter: asyncio.Future[AlertEvent] | None = None
+        try:
+            while True:
+                # The pending get() is kept across quiet periods, never cancelled, so no event
+                # can be lost to a timeout racing a put.
+                getter = getter or asyncio.ensure_future(self.queue.get())
+                await asyncio.wait({getter}, timeout=RETRY_SECONDS)
+                if not getter.done():  # quiet: retry what a failed flush kept (a lake outage)
+                    if self._flush is not None:
+                        await asyncio.to_thread(self.deliver, ())
+                    continue
+                batch, getter = [getter.result(), *self.take()], None
+                try:
+                    await asyncio.to_thread(self.deliver, batch)
+                finally:
+                    self.done(batch)
+        finally:
+            if getter is not None and getter.done() and not getter.cancelled():
+                self.queue.put_nowait(getter.result())  # taken, not delivered: count it as left
+            elif getter is not None:
+                getter.cancel()
 
 
 class AlertPublisher:
-    """Queues events for every sink; ``run`` delivers them in worker threads."""
+    """Queues events for every sink; ``run`` delivers them in worker threads, batch by batch."""
 
     def __init__(self, sinks: Sequence[AlertSink]) -> None:
         self._lanes = [_Lane(sink) for sink in sinks]
@@ -63,10 +101,10 @@ class AlertPublisher:
         """Deliver everything queued synchronously (tools and tests); events delivered per sink."""
         count = 0
         for lane in self._lanes:
-            while not lane.queue.empty():
-                lane.publish(lane.queue.get_nowait())
-                lane.queue.task_done()
-                count += 1
+            batch = lane.take()
+            lane.deliver(batch)
+            lane.done(batch)
+            count += len(batch)
         return count
 
     async def run(self, stop: asyncio.Event, grace: float) -> None:
@@ -79,4 +117,9 @@ class AlertPublisher:
             )
         for worker in workers:
             worker.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
+        for result in await asyncio.gather(*workers, return_exceptions=True):
+            if isinstance(result, Exception):  # a lane that died of a bug must not pass silently
+                event(log, "alert_lane_failed", logging.ERROR, error=repr(result))
+        left = sum(lane.queue.qsize() for lane in self._lanes)
+        if left:
+            event(log, "alerts_left_undelivered", logging.WARNING, events=left)

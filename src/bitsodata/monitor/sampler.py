@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ from bitsodata.clock import Clock
 # Clocks built on floats can land a hair before a whole second (x.37 + 0.63 -> x.9999998):
 # a second counts as reached within this tolerance, so a wake-up is never wasted.
 EPSILON = 1e-6
+SPIN_STEP = 0.0002
+"""Longest single sleep while waiting out the lead (short, so the tick lands within ~0.2 ms)."""
 
 TickHandler = Callable[[int, float], object]
 """Called with (tick, lateness in seconds: how long after the whole second the call happens)."""
@@ -37,7 +40,14 @@ class SamplerStats:
 
 
 class Sampler:
-    """Calls ``on_tick`` once per whole second from ``first_tick`` to a stop or ``last_tick``."""
+    """Calls ``on_tick`` once per whole second from ``first_tick`` to a stop or ``last_tick``.
+
+    ``lead`` (real clocks only): wake that many seconds before the second and wait out the rest
+    without yielding to the event loop. A callback that happens to run at the whole second (a
+    burst of WebSocket frames, a timer) would otherwise delay the tick by its own length, and
+    the loop's timer resolution adds up to a millisecond more; the price is at most ``lead`` of
+    loop time per second. Leave it at 0 with a fake clock (it would wait on real time).
+    """
 
     def __init__(
         self,
@@ -46,8 +56,10 @@ class Sampler:
         *,
         first_tick: int | None = None,
         last_tick: int | None = None,
+        lead: float = 0.0,
     ) -> None:
         self._clock = clock
+        self._lead = lead
         self._on_tick = on_tick
         self._first = first_tick
         self.last_tick = last_tick
@@ -89,10 +101,19 @@ class Sampler:
         while not stop.is_set() and not self.finished():
             target = self.next_tick()
             if self._clock.now() + EPSILON < target:
-                await _sleep_or_stop(self._clock, target, stop)
+                await _sleep_or_stop(self._clock, target - self._lead, stop)
                 if stop.is_set():
                     return
+                self._wait_out(target)
             self._emit_due()
+
+    def _wait_out(self, target: float) -> None:
+        """Block the last ``lead`` seconds before ``target`` (short sleeps release the GIL)."""
+        if self._lead <= 0:
+            return
+        deadline = time.monotonic() + self._lead + 0.001  # never longer than the lead
+        while (left := target - self._clock.now()) > EPSILON and time.monotonic() < deadline:
+            time.sleep(min(left, SPIN_STEP))
 
 
 async def _sleep_or_stop(clock: Clock, target: float, stop: asyncio.Event) -> None:

@@ -36,6 +36,7 @@ from bitsodata.lake.layout import check_book
 from bitsodata.logs import event
 from bitsodata.monitor.http import MetricsServer
 from bitsodata.monitor.journal import Journal
+from bitsodata.monitor.latency import LoopStall, UpdateLag
 from bitsodata.monitor.live import LogView, TickView
 from bitsodata.monitor.metrics import CollectorMetrics, Health, judge_health
 from bitsodata.monitor.observe import observe
@@ -73,6 +74,10 @@ class CollectorReport:
     """Tick jitter: p50 / p99 / max of (handler call - whole second), milliseconds."""
     tick_work_ms: dict[str, float]
     """Time to observe, journal (fsync) and dispatch one tick: p50 / p99 / max, milliseconds."""
+    update_lag_ms: dict[str, float]
+    """Book update receipt -> available to the next observation: p50 / p99 / max, milliseconds."""
+    loop_stall_ms: dict[str, float]
+    """How late the event loop ran a timer (a frame's wait before it is read), milliseconds."""
 
 
 @dataclass
@@ -89,6 +94,10 @@ class Parts:
     upload_queue: UploadQueue | None = None
     view: TickView | None = None
     metrics: CollectorMetrics | None = None
+    update_lag: UpdateLag | None = None
+    """The feed's ``on_update`` hook, when the feed was built with it (measurements)."""
+    tick_lead: float = 0.0
+    """``Sampler`` lead in seconds (real clock only): wake early, then land on the second."""
 
 
 class Collector:
@@ -121,6 +130,7 @@ class Collector:
         self._recovery_left: set[int] = set()
         self._fresh_from: int | None = None
         self.tick_work: deque[float] = deque(maxlen=100_000)
+        self.loop_stall = LoopStall()
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -128,7 +138,13 @@ class Collector:
         """Recover, then tick until ``stop`` is set or ``duration`` seconds have passed."""
         plan = self.start()
         last_tick = math.floor(self.started_at + duration) if duration is not None else None
-        sampler = Sampler(self.clock, self.tick, first_tick=plan.first_tick, last_tick=last_tick)
+        sampler = Sampler(
+            self.clock,
+            self.tick,
+            first_tick=plan.first_tick,
+            last_tick=last_tick,
+            lead=self.parts.tick_lead,
+        )
         halts = _Halts()
         tasks = self._start_tasks(halts)
         await self._start_server()
@@ -160,6 +176,8 @@ class Collector:
             plan.recovered_rows,
             percentiles(sampler.stats.lateness),
             percentiles(self.tick_work),
+            percentiles(self.parts.update_lag.samples if self.parts.update_lag else ()),
+            percentiles(self.loop_stall.samples),
         )
         event(
             log,
@@ -169,6 +187,8 @@ class Collector:
             windows_left_in_journal=report.windows_left,
             tick_lateness_ms=report.lateness_ms,
             tick_work_ms=report.tick_work_ms,
+            update_lag_ms=report.update_lag_ms,
+            loop_stall_ms=report.loop_stall_ms,
         )
         return report
 
@@ -180,7 +200,7 @@ class Collector:
         return {
             "writer": [asyncio.ensure_future(self.writer.run(halts.writer, grace))],
             "publisher": [asyncio.ensure_future(self.publisher.run(halts.publisher, grace))],
-            "feed": feed,
+            "feed": [*feed, asyncio.ensure_future(self.loop_stall.run(halts.feed))],
         }
 
     async def _run_feed(self, halt: asyncio.Event) -> None:
