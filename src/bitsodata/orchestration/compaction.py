@@ -1,0 +1,67 @@
+"""Daily compaction: a day's window files of one book -> one ``spreads_daily/`` file.
+
+Long-range queries then read 1 file per book per day instead of 144. The window files stay as they
+are (they remain the source of truth); re-running a day rewrites the same daily key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import pyarrow as pa
+
+from bitsodata.domain.windows import DAY_SECONDS
+from bitsodata.lake.layout import SPREADS, check_book, daily_key, parse_window_key
+from bitsodata.lake.storage import Storage
+from bitsodata.lake.windowfile import decode_table, encode_table
+
+
+@dataclass(frozen=True)
+class CompactResult:
+    """One book's compacted day: the daily key (None when the day had no window file)."""
+
+    book: str
+    day: date
+    key: str | None
+    windows: int
+    rows: int
+
+
+def compaction_day(interval_start: int, interval_end: int, after_seconds: int) -> date | None:
+    """The day to compact in a run covering ``[interval_start, interval_end)``, if any.
+
+    A day is compacted once, by the run whose interval holds the next midnight + ``after_seconds``
+    (time for late window files to land first).
+    """
+    first, last = interval_start - after_seconds, interval_end - after_seconds
+    midnight = -(-first // DAY_SECONDS) * DAY_SECONDS
+    if midnight >= last:
+        return None
+    return datetime.fromtimestamp(midnight, tz=UTC).date() - timedelta(days=1)
+
+
+def day_window_keys(storage: Storage, book: str, day: date, fmt: str) -> list[str]:
+    """The day's window files of ``book``, one per window (``fmt`` preferred when both exist)."""
+    prefix = f"{SPREADS}/book={check_book(book)}/date={day:%Y-%m-%d}/"
+    chosen: dict[int, str] = {}
+    for key in storage.list(prefix):
+        try:
+            key_book, start, key_fmt = parse_window_key(key)
+        except ValueError:
+            continue  # not a window file (e.g. a stray upload); never compacted
+        if key_book == book and (start not in chosen or key_fmt == fmt):
+            chosen[start] = key
+    return [chosen[start] for start in sorted(chosen)]
+
+
+def compact_day(storage: Storage, book: str, day: date, fmt: str = "parquet") -> CompactResult:
+    """Concatenate the day's window files of ``book`` into ``layout.daily_key``, sorted by time."""
+    keys = day_window_keys(storage, book, day, fmt)
+    if not keys:
+        return CompactResult(book=book, day=day, key=None, windows=0, rows=0)
+    tables = [decode_table(storage.get(key), parse_window_key(key)[2]) for key in keys]
+    table = pa.concat_tables(tables).sort_by("orderbook_timestamp")
+    key = daily_key(book, day, fmt)
+    storage.put(key, encode_table(table, fmt))
+    return CompactResult(book=book, day=day, key=key, windows=len(keys), rows=table.num_rows)
