@@ -252,5 +252,9 @@ def _replay(work: Path, quick: bool) -> dict[str, Any]:
         "<= 120 s",
         estimate <= 120,
         notes=f"{got['batches']} of {total_days} batches measured, {per_batch * 1000:.0f} ms/batch"
-        + ("; total extrapolated" if got["batches"] < total_days else ""),
+        + (
+            "; total extrapolated (a lower bound: later days carry more history)"
+            if got["batches"] < total_days
+            else ""
+        ),
     )

@@ -102,6 +102,11 @@ def test_bad_usage_is_an_error(tmp_path: Path) -> None:
     assert isinstance(result.exception, WarehouseError)
     result = runner.invoke(app, ["warehouse", "ask", "active-users", "--db", "x.duckdb"])
     assert "needs --day" in str(result.exception)
+    result = runner.invoke(
+        app, ["warehouse", "load", "--day", "2020-13-40", "--landing", str(tmp_path)]
+    )
+    assert isinstance(result.exception, WarehouseError)
+    assert "--day must be a date" in str(result.exception)
 
 
 def test_schema_mismatch_reaches_the_user(tmp_path: Path) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -160,3 +160,66 @@ def test_an_engine_error_rolls_the_whole_batch_back(db: DuckDatabase, tmp_path: 
     assert snapshot(db) == before
     load_batch(db, HANDMADE / "day2")  # the connection is still usable
     assert db.fetchall("select is_inferred from dim_user where user_id = 'u5'") == [(False,)]
+
+
+def _write(folder: Path, name: str, header: str, *lines: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text("\n".join((header, *lines)) + "\n")
+
+
+DEPOSITS = ("deposit_sample_data.csv", "id,event_timestamp,user_id,amount,currency,tx_status")
+EVENTS = ("event_sample_data.csv", "id,event_timestamp,user_id,event_name")
+
+
+def test_a_late_deposit_shifts_the_running_count_of_later_days(
+    db: DuckDatabase, tmp_path: Path
+) -> None:
+    _write(
+        tmp_path / "a",
+        *DEPOSITS,
+        "1,2021-01-01 10:00:00+00,z,5,mxn,complete",
+        "2,2021-01-05 10:00:00+00,z,5,mxn,complete",
+        "3,2021-01-05 11:00:00+00,z,5,mxn,complete",
+        "4,2021-01-07 11:00:00+00,z,5,mxn,failed",
+    )
+    _write(tmp_path / "b", *DEPOSITS, "5,2021-01-03 09:00:00+00,z,1,usd,complete")
+    # one user-day, three logins, in a batch with a single source: each counts once
+    _write(
+        tmp_path / "c",
+        *EVENTS,
+        "1,2021-01-03 12:00:00+00,z,login",
+        "2,2021-01-03 12:01:00+00,z,2falogin",
+        "3,2021-01-03 12:02:00+00,z,login_api",
+    )
+    for name in ("a", "b", "c"):
+        load_batch(db, tmp_path / name)
+    assert db.fetchall(
+        "select date_key, n_deposits, n_deposits_to_date, n_logins, is_active "
+        "from mart_user_daily where user_id = 'z' order by date_key"
+    ) == [
+        (date(2021, 1, 1), 1, 1, 0, True),
+        (date(2021, 1, 3), 1, 2, 3, True),
+        (date(2021, 1, 5), 2, 4, 0, True),
+        (date(2021, 1, 7), 0, 4, 0, False),
+    ]
+    assert db.fetchall(
+        "select n_deposits, n_logins, first_deposit_at, last_deposit_at, is_inferred "
+        "from dim_user where user_id = 'z'"
+    ) == [(4, 3, datetime(2021, 1, 1, 10), datetime(2021, 1, 5, 11), True)]
+    once = DuckDatabase(str(tmp_path / "once.duckdb"))
+    try:
+        both = tmp_path / "all"
+        _write(
+            both,
+            *DEPOSITS,
+            *[
+                ln
+                for n in ("a", "b")
+                for ln in (tmp_path / n / DEPOSITS[0]).read_text().splitlines()[1:]
+            ],
+        )
+        shutil.copy(tmp_path / "c" / EVENTS[0], both / EVENTS[0])
+        load_batch(once, both)
+        assert snapshot(once) == snapshot(db)
+    finally:
+        once.close()

@@ -32,6 +32,36 @@ def test_same_tables_on_both_engines(pg_url: str, tmp_path: Path) -> None:
         duck.close(), pg.close()
 
 
+def test_incremental_upkeep_is_the_same_on_both_engines(pg_url: str, tmp_path: Path) -> None:
+    """A late deposit before later days (running counts), then a conflict that withdraws a
+    loaded row (the user is recomputed from all their days), on both engines."""
+    late = tmp_path / "late"
+    late.mkdir()
+    (late / "deposit_sample_data.csv").write_text(
+        "id,event_timestamp,user_id,amount,currency,tx_status\n"
+        "900,2020-01-09 08:00:00+00,u1,3,btc,complete\n"
+    )
+    fix = tmp_path / "fix"
+    fix.mkdir()
+    (fix / "deposit_sample_data.csv").write_text(
+        "id,event_timestamp,user_id,amount,currency,tx_status\n"
+        "1,2020-01-10 14:11:05.63+00,u1,999,mxn,complete\n"
+    )
+    duck, pg = _both(pg_url, tmp_path, HANDMADE / "day1", late, HANDMADE / "day2", fix)
+    try:
+        assert snapshot(pg) == snapshot(duck)
+        withdrawn = (
+            "select count(*) from fct_transaction "
+            "where transaction_kind = 'deposit' and transaction_id = 1"
+        )
+        assert pg.fetchall(withdrawn) == duck.fetchall(withdrawn) == [(0,)]
+        late_day = "select n_deposits_to_date from mart_user_daily where date_key = '2020-01-09'"
+        assert pg.fetchall(late_day) == [(1,)]
+    finally:
+        duck.close()
+        pg.close()
+
+
 def test_same_answers_on_both_engines(pg_url: str, tmp_path: Path) -> None:
     duck, pg = _both(pg_url, tmp_path, HANDMADE / "day1")
     try:

@@ -36,6 +36,13 @@ def _db(db: str | None) -> str:
     return db or STATE.settings().warehouse.db
 
 
+def _parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise WarehouseError("--day must be a date like 2021-03-01", day=text) from None
+
+
 def _summary(report: LoadReport) -> str:
     return (
         f"{report.batch}: {report.total_in} rows in, {report.total_loaded} loaded, "
@@ -83,9 +90,7 @@ def load(
         raise WarehouseError("--day needs --landing")
     if landing is not None:
         folders = (
-            [day_batch(landing, date.fromisoformat(day))]
-            if day
-            else [p for _, p in landing_days(landing)]
+            [day_batch(landing, _parse_day(day))] if day else [p for _, p in landing_days(landing)]
         )
     else:
         folders = [batch or source]  # type: ignore[list-item]

@@ -1,8 +1,9 @@
 """Load one batch (any set of source files) into the warehouse, in one transaction.
 
 Flow: check every header (a mismatch writes nothing) -> parse lines into typed rows or quarantine
--> resolve duplicates by natural key -> run the models (facts append new keys, user-level
-aggregates are rebuilt only for the users the batch touched) -> commit.
+-> resolve duplicates by natural key -> fill the key tables of what the batch touched
+(:mod:`scope`) -> run the models (facts append new keys, dimensions and snapshots recompute only
+the touched keys) -> commit.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from bitsodata.errors import BitsodataError, WarehouseError
-from bitsodata.warehouse import merge
+from bitsodata.warehouse import merge, scope
 from bitsodata.warehouse.db import Database, Row, connect
 from bitsodata.warehouse.runner import (
     Model,
@@ -88,6 +89,7 @@ def _stage(
     report: LoadReport,
     on_rows: Progress | None,
     filled: set[str],
+    currencies: set[str],
 ) -> list[Row]:
     """Parse every file into the ``_in_*`` tables; returns the bad rows as quarantine records."""
     bad_rows: list[Row] = []
@@ -99,6 +101,8 @@ def _stage(
             db.insert_rows(entity.in_table, cols, typed, (*entity.types, "varchar", "varchar"))
             if typed:
                 filled.add(entity.name)
+            if entity.name == "transaction":
+                currencies.update(r[4] for r in rows)
             report.rows_in[spec.name] += n_in
             report.rows_quarantined[spec.name] += len(bad)
             bad_rows.extend(merge.quarantine_row(b.source, b.reason, b.raw_line, None) for b in bad)
@@ -107,40 +111,29 @@ def _stage(
     return bad_rows
 
 
-def _affected_users(db: Database, withdrawn: set[str]) -> list[str]:
-    union = " union ".join(f"select user_id from {e.in_table}" for e in merge.ENTITIES.values())
-    db.execute(f"insert into _affected_users select user_id from ({union}) as u")
-    if not withdrawn:
-        return [str(r[0]) for r in db.fetchall("select user_id from _affected_users")]
-    db.execute("create temp table _withdrawn (user_id varchar)")
-    db.insert_rows("_withdrawn", ("user_id",), [(u,) for u in sorted(withdrawn)], ("varchar",))
-    db.execute(
-        "insert into _affected_users select distinct user_id from _withdrawn as w "
-        "where not exists (select 1 from _affected_users as a where a.user_id = w.user_id)"
-    )
-    db.execute("drop table _withdrawn")
-    return [str(r[0]) for r in db.fetchall("select user_id from _affected_users")]
-
-
 def _prepare(db: Database, models: list[Model]) -> None:
     """Create the connection's batch tables and staging views once (they survive batches)."""
     if getattr(db, "batch_tables_ready", False):
         return
     for entity in merge.ENTITIES.values():
         merge.create_batch_tables(db, entity)
-    db.execute("create temp table _affected_users (user_id varchar)")
+    scope.create_key_tables(db)
     for model in models:
         if model.materialized == "view":
             materialize(db, model)
 
 
-def _empty(db: Database, filled: set[str]) -> None:
-    for entity in merge.ENTITIES.values():
-        if entity.name in filled:
-            db.execute(f"delete from {entity.in_table}")
-            db.execute(f"delete from {entity.batch_table}")
-    db.execute("delete from _affected_users")
+def _empty(db: Database, filled: set[str], counts: dict[str, int]) -> None:
+    """Empty the batch and key tables for the next batch, in one round trip."""
+    tables = [
+        t for e in merge.ENTITIES.values() if e.name in filled for t in (e.in_table, e.batch_table)
+    ]
+    tables += [t for t in scope.KEY_TABLES if counts.get(t, 1)]  # known-empty ones are skipped
+    if tables:
+        db.execute("; ".join(f"delete from {t}" for t in tables))
 
+
+UNKNOWN = ""  # marks a batch whose currencies are not all stored: never cached as known
 
 STAGING = {
     "transaction": "stg_transactions",
@@ -150,13 +143,19 @@ STAGING = {
 }
 
 
-def _worth_running(model: Model, filled: set[str], any_users: bool) -> bool:
-    """Skip models with nothing to do: appends whose staging inputs are all empty, rebuilds
-    when no user was touched. Saves statements on small daily batches; the result is the same."""
+def _worth_running(model: Model, filled: set[str], counts: dict[str, int]) -> bool:
+    """Skip models with nothing to do: appends whose staging inputs are all empty, replacements
+    whose scope is empty. Saves statements on small daily batches; the result is the same."""
     if model.materialized == "view":
         return False
-    if model.materialized == "rebuild_for_users":
-        return any_users
+    if model.name == "dim_date" and not counts["new_days"]:  # the calendar already covers them
+        return False
+    if model.name == "dim_currency" and not counts["new_currencies"]:
+        return False
+    if model.materialized == "temp_table":  # read by the user-scoped models: always fresh
+        return counts["_affected_users"] > 0
+    if model.scope is not None:
+        return counts[model.scope[0]] > 0
     return any(re.search(rf"\b{STAGING[e]}\b", model.sql) for e in filled)
 
 
@@ -198,10 +197,12 @@ def _load(
     on_rows: Progress | None,
 ) -> None:
     """The whole batch in one transaction (rolled back on any error)."""
+    handle.size_for(sum(path.stat().st_size for _, path in files))
     with handle.transaction():
         _prepare(handle, models)
         filled: set[str] = set()
-        quarantine = _stage(handle, files, report, on_rows, filled)
+        currencies: set[str] = set()
+        quarantine = _stage(handle, files, report, on_rows, filled, currencies)
         withdrawn: set[str] = set()
         for entity in merge.ENTITIES.values():
             outcome = merge.resolve(handle, entity, entity.name in filled)
@@ -211,13 +212,20 @@ def _load(
                 outcome.quarantined_by_source.values()
             )
             withdrawn |= outcome.withdrawn_users
+            if entity.name == "transaction" and outcome.quarantine:
+                currencies.add(UNKNOWN)  # a conflicting row's currency may not be stored
         merge.store_quarantine(handle, quarantine)
-        users = _affected_users(handle, withdrawn)
-        report.users_touched = len(users)
-        persisted = [m for m in models if _worth_running(m, filled, bool(users))]
+        counts = scope.fill_key_tables(handle, filled, withdrawn)
+        # currencies this connection has committed are in dim_currency (it never shrinks)
+        known: set[str] = getattr(handle, "known_currencies", set())
+        counts["new_currencies"] = int(not currencies <= known)
+        report.users_touched = counts["_affected_users"]
+        persisted = [m for m in models if _worth_running(m, filled, counts)]
         run_models(handle, persisted)
-        _empty(handle, filled)
+        _empty(handle, filled, counts)
     handle.batch_tables_ready = True
+    if UNKNOWN not in currencies:
+        handle.known_currencies = known | currencies  # type: ignore[attr-defined]
 
 
 def landing_days(landing: Path) -> list[tuple[date, Path]]:

@@ -148,15 +148,21 @@ def resolve(db: Database, e: Entity, has_rows: bool = True) -> MergeOutcome:
         db.execute(merge_all)
         return out
     differs = " or ".join(f"f.{col} is distinct from i.{col}" for col in e.content)
+    keys = ", ".join("i." + x for x in e.key)
+    # inner joins only: DuckDB pushes the batch's key range into the fact's scan (zone maps skip
+    # the row groups of other ids), where EXISTS would scan the whole fact table
     conflicts = (
         f"with versions as (select distinct {c}, natural_key, {e.source_expr} as source "
         f"from {e.in_table}), "
-        f"dup as (select {k} from versions group by {k} having count(*) > 1) "
-        f"select distinct {', '.join('i.' + x for x in e.key)}, i.natural_key, i.source "
-        f"from versions as i where exists (select 1 from dup as d where {_match('d', 'i', e.key)}) "
-        f"or exists (select 1 from quarantine as q where q.source = i.source "
-        f"and q.natural_key = i.natural_key and q.reason = '{CONFLICT}') "
-        f"or exists (select 1 from {e.fact} as f where {_match('f', 'i', e.key)} and ({differs}))"
+        f"dup as (select {k} from versions group by {k} having count(*) > 1), "
+        f"hit as (select {keys}, i.natural_key, i.source from versions as i "
+        f"inner join dup as d on {_match('d', 'i', e.key)} "
+        f"union all select {keys}, i.natural_key, i.source from versions as i "
+        f"inner join quarantine as q on q.natural_key = i.natural_key and q.source = i.source "
+        f"where q.reason = '{CONFLICT}' "
+        f"union all select {keys}, i.natural_key, i.source from versions as i "
+        f"inner join {e.fact} as f on {_match('f', 'i', e.key)} where {differs}) "
+        f"select distinct * from hit"
     )
     if not db.fetchall(f"select count(*) from ({conflicts}) as x")[0][0]:
         db.execute(merge_all)
@@ -169,15 +175,16 @@ def resolve(db: Database, e: Entity, has_rows: bool = True) -> MergeOutcome:
     ):
         out.quarantine.append(quarantine_row(source, CONFLICT, raw, key_text, _render(e, typed)))
         out.quarantined_by_source[source] += 1
-    fact_conflict = f"exists (select 1 from _conflict as i where {_match(e.fact, 'i', e.key)})"
-    for row in db.fetchall(f"select {c} from {e.fact} where {fact_conflict}"):
+    on = _match("f", "i", e.key)
+    stored = ", ".join(f"f.{col}" for col in e.columns)
+    for row in db.fetchall(f"select {stored} from {e.fact} as f inner join _conflict as i on {on}"):
         source = row[0] if e.name == "transaction" else e.name
         line = _render(e, row)
         out.quarantine.append(
             quarantine_row(source, CONFLICT, line, natural_key(e.name, row), line)
         )
         out.withdrawn_users.add(row[e.columns.index("user_id")])
-    db.execute(f"delete from {e.fact} where {fact_conflict}")
+    db.execute(f"delete from {e.fact} as f using _conflict as i where {on}")
     db.execute(f"{merge_all} as i where not {in_conflict}")
     db.execute("drop table _conflict")
     return out

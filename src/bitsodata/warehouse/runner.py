@@ -1,12 +1,19 @@
 """A thin dbt-like runner: reads the SQL models, orders them by reference, materializes each.
 
 Each model file is one SELECT with a header comment: grain, ``materialized`` and tests.
-Materializations (the only three the warehouse needs):
+Materializations (the only four the warehouse needs):
 
 - ``view``: a temporary view over this batch's rows (staging);
 - ``append_new``: insert rows whose ``key`` is not in the table yet (facts, dims that only grow);
-- ``rebuild_for_users``: delete the rows of the users the batch touched (``_affected_users``) and
-  insert them again from the model — every aggregate the batch touches is recomputed, no others.
+- ``temp_table``: a per-batch temporary table (intermediate results read by several models);
+- ``replace``: delete the rows whose keys are in the model's ``scope`` (a small key table the
+  loader fills per batch, e.g. ``_touched_days(user_id, date_key)``) and insert the model's rows
+  for them — every aggregate the batch touches is recomputed, no others. A model that reads its
+  own previous rows is computed into a temporary table first.
+
+Every lookup of a big table goes through an inner join on a small key table (never ``IN`` or
+``EXISTS``): DuckDB then pushes the keys' min/max into the big table's scan, and its zone maps skip
+the row groups outside the batch's ids and days, so the cost follows the batch, not the history.
 """
 
 from __future__ import annotations
@@ -34,6 +41,12 @@ class Model:
     key: tuple[str, ...]
     grain: str
     tests: tuple[str, ...]
+    scope: tuple[str, tuple[str, ...]] | None = None
+
+    @property
+    def reads_itself(self) -> bool:
+        """Whether the SELECT reads the model's own table (its previous rows)."""
+        return re.search(rf"\b{self.name}\b", self.sql) is not None
 
 
 def _header(sql: str, field: str) -> str:
@@ -55,8 +68,17 @@ def _body(sql: str) -> str:
     return "\n".join(lines).strip().rstrip(";")
 
 
+@cache
+def _load_models() -> tuple[Model, ...]:
+    return tuple(_read_models())
+
+
 def load_models() -> list[Model]:
-    """Every model of the package, in dependency order."""
+    """Every model of the package, in dependency order (read once per process)."""
+    return list(_load_models())
+
+
+def _read_models() -> list[Model]:
     root = resources.files("bitsodata.warehouse") / "models"
     found: list[Model] = []
     for layer in LAYERS:
@@ -66,6 +88,7 @@ def load_models() -> list[Model]:
             text = entry.read_text(encoding="utf-8")
             key = _header(text, "key")
             tests = _header(text, "tests")
+            scope = re.fullmatch(r"(\w+)\(([\w, ]+)\)", _header(text, "scope"))
             found.append(
                 Model(
                     name=entry.name.removesuffix(".sql"),
@@ -75,6 +98,9 @@ def load_models() -> list[Model]:
                     key=tuple(k.strip() for k in key.split(",")) if key else (),
                     grain=_header(text, "grain"),
                     tests=tuple(t.strip() for t in tests.split(";") if t.strip()),
+                    scope=(scope[1], tuple(c.strip() for c in scope[2].split(",")))
+                    if scope
+                    else None,
                 )
             )
     return _ordered(found)
@@ -120,7 +146,45 @@ def table_columns(table: str) -> list[str]:
         raise WarehouseError("table does not exist", table=table) from None
 
 
-AFFECTED = "(select user_id from _affected_users)"
+def _by_day(model: Model) -> str:
+    """Rows go in ordered by day (or change time): then each storage segment holds a short run of
+    days, and its zone map lets a scan skip it. The sources are nearly in time order, but a few
+    stray rows in every segment would otherwise widen each segment's range to the whole history."""
+    cols = table_columns(model.name)
+    day = next((c for c in ("date_key", "changed_at") if c in cols), None)
+    return f" order by {day}" if day else ""
+
+
+def _append_new(db: Database, model: Model, cols: str) -> None:
+    """Insert the model's rows whose key is new. The keys already stored are found with an inner
+    join of the table on the batch's keys (pruned by zone maps), not an anti-join over the table."""
+    keys = ", ".join(f"t.{k}" for k in model.key)
+    on = " and ".join(f"t.{k} = b.{k}" for k in model.key)
+    match = " and ".join(f"e.{k} = m.{k}" for k in model.key)
+    db.execute(
+        f"insert into {model.name} ({cols}) select {cols} from ({model.sql}) as m "
+        f"where not exists (select 1 from (select {keys} from {model.name} as t "
+        f"inner join ({model.sql}) as b on {on}) as e where {match}){_by_day(model)}"
+    )
+
+
+def _replace(db: Database, model: Model, cols: str) -> None:
+    """Delete the rows of the model's scope and insert them again from the model."""
+    if model.scope is None:
+        raise WarehouseError("a replace model needs a scope", model=model.name)
+    scope, scope_cols = model.scope
+    on = " and ".join(f"t.{c} = s.{c}" for c in scope_cols)
+    order = _by_day(model)
+    if not model.reads_itself:
+        db.execute(f"delete from {model.name} as t using {scope} as s where {on}")
+        db.execute(
+            f"insert into {model.name} ({cols}) select {cols} from ({model.sql}) as m{order}"
+        )
+        return
+    db.execute(f"create temp table _replacement as {model.sql}")
+    db.execute(f"delete from {model.name} as t using {scope} as s where {on}")
+    db.execute(f"insert into {model.name} ({cols}) select {cols} from _replacement{order}")
+    db.execute("drop table _replacement")
 
 
 def materialize(db: Database, model: Model) -> None:
@@ -129,16 +193,15 @@ def materialize(db: Database, model: Model) -> None:
     if model.materialized == "view":
         db.execute(f"create or replace temp view {model.name} as {sql}")
         return
+    if model.materialized == "temp_table":
+        db.execute(f"drop table if exists {model.name}")
+        db.execute(f"create temp table {model.name} as {sql}")
+        return
     cols = ", ".join(table_columns(model.name))
     if model.materialized == "append_new":
-        match = " and ".join(f"t.{k} = m.{k}" for k in model.key)
-        db.execute(
-            f"insert into {model.name} ({cols}) select {cols} from ({sql}) as m "
-            f"where not exists (select 1 from {model.name} as t where {match})"
-        )
-    elif model.materialized == "rebuild_for_users":
-        db.execute(f"delete from {model.name} where user_id in {AFFECTED}")
-        db.execute(f"insert into {model.name} ({cols}) select {cols} from ({sql}) as m")
+        _append_new(db, model, cols)
+    elif model.materialized == "replace":
+        _replace(db, model, cols)
     else:
         raise WarehouseError("unknown materialization", model=model.name, how=model.materialized)
 
