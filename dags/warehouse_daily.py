@@ -11,28 +11,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from airflow.sdk import (
-    CronDataIntervalTimetable,
-    ExceptionRetryPolicy,
-    RetryAction,
-    RetryRule,
-    Variable,
-    dag,
-    task,
-)
+from airflow.sdk import CronDataIntervalTimetable, dag, task
 
-from bitsodata.orchestration import daily
-from bitsodata.orchestration.runtime import RETRYABLE, SETTINGS_VARIABLE, task_settings
-from bitsodata.settings import Settings, load_settings
-
-RETRY_ONLY_TRANSIENT = ExceptionRetryPolicy(
-    rules=[RetryRule(exception=list(RETRYABLE), action=RetryAction.RETRY)],
-    default=RetryAction.FAIL,
-)
-
-
-def _settings() -> Settings:
-    return task_settings(Variable.get(SETTINGS_VARIABLE, default=None))
+from bitsodata.orchestration import dag_defaults, daily
+from bitsodata.settings import load_settings
 
 
 @dag(
@@ -41,13 +23,12 @@ def _settings() -> Settings:
     start_date=datetime.combine(load_settings().orchestration.start_date, time(), tzinfo=UTC),
     catchup=True,
     max_active_runs=1,  # one writer at a time on the warehouse (a DuckDB file has one writer)
-    default_args={
-        "retries": 3,
-        "retry_delay": timedelta(minutes=2),
-        "retry_exponential_backoff": True,
-        "retry_policy": RETRY_ONLY_TRANSIENT,
-        "execution_timeout": timedelta(hours=2),
-    },
+    default_args=dag_defaults.default_args(
+        retries=3,
+        retry_delay=timedelta(minutes=2),
+        execution_timeout=timedelta(hours=2),
+        exponential_backoff=True,
+    ),
     tags=["bitsodata", "warehouse"],
     doc_md=__doc__,
 )
@@ -55,24 +36,24 @@ def warehouse_daily() -> None:
     @task
     def land(data_interval_start: datetime | None = None) -> dict[str, Any]:
         assert data_interval_start is not None
-        return daily.land_day(_settings(), daily.batch_day(data_interval_start))
+        return daily.land_day(dag_defaults.settings(), daily.batch_day(data_interval_start))
 
     @task
     def load(data_interval_start: datetime | None = None) -> dict[str, Any]:
         assert data_interval_start is not None
-        return daily.load_day(_settings(), daily.batch_day(data_interval_start))
+        return daily.load_day(dag_defaults.settings(), daily.batch_day(data_interval_start))
 
     @task
     def checks() -> dict[str, Any]:
-        return daily.check_quality(_settings())
+        return daily.check_quality(dag_defaults.settings())
 
     @task
     def export() -> dict[str, Any]:
-        return daily.export_day(_settings())
+        return daily.export_day(dag_defaults.settings())
 
     @task
     def erd() -> dict[str, Any]:
-        return daily.refresh_erd(_settings())
+        return daily.refresh_erd(dag_defaults.settings())
 
     land() >> load() >> checks() >> export() >> erd()
 

@@ -140,7 +140,7 @@ class OrchestrationSettings(Section):
     audit_min_ok_share: float = Field(default=0.9, ge=0, le=1)
     """A window with a smaller share of ``ok`` rows is ``incomplete``."""
     compact_after_seconds: int = Field(default=1800, ge=0, lt=86_400)
-    """The day's compaction runs in the audit run that covers this long after midnight (UTC)."""
+    """The past day is compacted by the first audit run this long after midnight (UTC) or later."""
 
 
 class LoggingSettings(Section):

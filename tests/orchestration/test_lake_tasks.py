@@ -112,22 +112,30 @@ def test_a_window_that_cannot_be_read_now_is_retried_not_judged(tmp_path: Path) 
         run_audit(settings(tmp_path), RUN_END, storage=lake)
 
 
+def aware(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
 @pytest.mark.parametrize(
-    ("start", "end", "day"),
+    ("run_end", "day"),
     [
-        ("2024-05-29T00:30", "2024-05-29T00:40", "2024-05-28"),
-        ("2024-05-29T00:20", "2024-05-29T00:30", ""),
-        ("2024-05-29T00:40", "2024-05-29T00:50", ""),
-        ("2024-05-28T00:00", "2024-05-29T00:00", "2024-05-27"),  # a daily interval works too
+        ("2024-05-29T00:40", "2024-05-28"),  # the first run after midnight + 1800 s
+        ("2024-05-29T00:20", ""),  # too early: the 28th's late files may still land
+        ("2024-05-29T18:00", "2024-05-28"),  # the runs around 00:30 were skipped: made up
+        ("2024-05-30T00:40", ""),  # the 29th had no window files: nothing to compact
     ],
 )
-def test_compaction_runs_once_a_day_after_the_delay(
-    tmp_path: Path, start: str, end: str, day: str
+def test_compaction_is_due_from_the_delay_on_until_it_is_done(
+    tmp_path: Path, run_end: str, day: str
 ) -> None:
-    def aware(text: str) -> datetime:
-        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    put_window(LocalStorage(tmp_path), BOOK, at("2024-05-28T23:50"))
+    assert due_compaction(settings(tmp_path), aware(run_end)) == day
 
-    assert due_compaction(settings(tmp_path), aware(start), aware(end)) == day
+
+def test_a_compacted_day_is_no_longer_due(tmp_path: Path) -> None:
+    put_window(LocalStorage(tmp_path), BOOK, at("2024-05-28T23:50"))
+    run_compaction(settings(tmp_path), "2024-05-28")
+    assert due_compaction(settings(tmp_path), aware("2024-05-29T00:50")) == ""
 
 
 def test_compaction_writes_one_sorted_daily_file_and_keeps_the_windows(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -61,6 +62,15 @@ def test_the_variable_overrides_the_environment_key_by_key(monkeypatch: pytest.M
 def test_a_bad_variable_is_a_config_error(variable: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         task_settings(variable)
+
+
+def test_a_bad_setting_is_named_but_its_value_never_reaches_the_task_log() -> None:
+    variable = {"lake": {"s3_secret_key": "SUPERSECRET"}, "warehouse": {"db": ["hunter2"]}}
+    with pytest.raises(ConfigError) as failure:
+        task_settings(json.dumps(variable))
+    shown = "".join(traceback.format_exception(failure.value))  # what Airflow would log
+    assert "lake.s3_secret_key" in shown and "warehouse.db" in shown
+    assert "SUPERSECRET" not in shown and "hunter2" not in shown
 
 
 @pytest.mark.parametrize(

@@ -1,17 +1,18 @@
 """Daily compaction: a day's window files of one book -> one ``spreads_daily/`` file.
 
 Long-range queries then read 1 file per book per day instead of 144. The window files stay as they
-are (they remain the source of truth); re-running a day rewrites the same daily key.
+are (they remain the source of truth); re-running a day rewrites the same daily key. A day
+is due once its next midnight + a delay has passed, and stays due until each book has its file.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pyarrow as pa
 
-from bitsodata.domain.windows import DAY_SECONDS
 from bitsodata.lake.layout import SPREADS, check_book, daily_key, parse_window_key
 from bitsodata.lake.storage import Storage
 from bitsodata.lake.windowfile import decode_table, encode_table
@@ -28,17 +29,21 @@ class CompactResult:
     rows: int
 
 
-def compaction_day(interval_start: int, interval_end: int, after_seconds: int) -> date | None:
-    """The day to compact in a run covering ``[interval_start, interval_end)``, if any.
+def compaction_day(interval_end: int, after_seconds: int) -> date:
+    """The latest day whose compaction is due by ``interval_end``: its next midnight +
+    ``after_seconds`` (time for late window files to land first) has passed."""
+    return datetime.fromtimestamp(interval_end - after_seconds, tz=UTC).date() - timedelta(days=1)
 
-    A day is compacted once, by the run whose interval holds the next midnight + ``after_seconds``
-    (time for late window files to land first).
+
+def needs_compaction(storage: Storage, books: Sequence[str], day: date, fmt: str) -> bool:
+    """Some book has window files of ``day`` but no daily file yet.
+
+    Asked by every run, so a run that was skipped or failed is made up by the next one.
     """
-    first, last = interval_start - after_seconds, interval_end - after_seconds
-    midnight = -(-first // DAY_SECONDS) * DAY_SECONDS
-    if midnight >= last:
-        return None
-    return datetime.fromtimestamp(midnight, tz=UTC).date() - timedelta(days=1)
+    return any(
+        not storage.exists(daily_key(book, day, fmt)) and day_window_keys(storage, book, day, fmt)
+        for book in books
+    )
 
 
 def day_window_keys(storage: Storage, book: str, day: date, fmt: str) -> list[str]:

@@ -15,7 +15,7 @@ from bitsodata.lake.storage import Storage, open_storage
 from bitsodata.logs import event
 from bitsodata.orchestration.audit import AuditPolicy, AuditReport, audit_lake
 from bitsodata.orchestration.audit_alerts import publish_audit
-from bitsodata.orchestration.compaction import compact_day, compaction_day
+from bitsodata.orchestration.compaction import compact_day, compaction_day, needs_compaction
 from bitsodata.orchestration.runtime import epoch, jsonable
 from bitsodata.settings import Settings
 
@@ -69,12 +69,14 @@ def run_audit(
     return summary
 
 
-def due_compaction(settings: Settings, interval_start: datetime, interval_end: datetime) -> str:
-    """The ISO day this run compacts, or ``""`` when no day is due (Airflow short-circuits)."""
-    day = compaction_day(
-        epoch(interval_start), epoch(interval_end), settings.orchestration.compact_after_seconds
-    )
-    return "" if day is None else day.isoformat()
+def due_compaction(
+    settings: Settings, interval_end: datetime, storage: Storage | None = None
+) -> str:
+    """The ISO day to compact, or ``""`` when every due day is done (Airflow short-circuits)."""
+    store = storage if storage is not None else task_storage(settings)
+    day = compaction_day(epoch(interval_end), settings.orchestration.compact_after_seconds)
+    pending = needs_compaction(store, settings.monitor.books, day, settings.monitor.format)
+    return day.isoformat() if pending else ""
 
 
 def run_compaction(

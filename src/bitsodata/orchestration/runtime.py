@@ -14,6 +14,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from bitsodata.errors import ConfigError, Transient
 from bitsodata.settings import Settings, load_settings
 
@@ -33,19 +35,38 @@ def is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, Transient | ConnectionError | TimeoutError)
 
 
+def _without_values(exc: ConfigError) -> str:
+    """Where and why validation failed, never the offending value (it may be a credential)."""
+    cause = exc.__cause__
+    if not isinstance(cause, ValidationError):
+        return str(exc)
+    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in cause.errors())
+
+
+def _load(**sections: Any) -> Settings:
+    try:
+        return load_settings(**sections)
+    except ConfigError as exc:
+        # ``from None``: the task log prints chained causes, and pydantic's show input values.
+        raise ConfigError(f"invalid settings: {_without_values(exc)}") from None
+
+
 def task_settings(variable: str | Mapping[str, Any] | None = None) -> Settings:
-    """Settings of one task run: the Airflow Variable (JSON) over environment over TOML file."""
+    """Settings of one task run: the Airflow Variable (JSON) over environment over TOML file.
+
+    A bad setting fails the task naming the key, never its value (task logs are widely read).
+    """
     if variable is None or variable == "":
-        return load_settings()
+        return _load()
     if isinstance(variable, str):
         try:
             variable = json.loads(variable)
         except json.JSONDecodeError as exc:
-            raise ConfigError(f"{SETTINGS_VARIABLE} is not JSON: {exc}") from exc
+            raise ConfigError(f"{SETTINGS_VARIABLE} is not JSON: {exc.msg}") from None
     sections = variable if isinstance(variable, Mapping) else None
     if sections is None or not all(isinstance(v, Mapping) for v in sections.values()):
         raise ConfigError(f"{SETTINGS_VARIABLE} must be a JSON object of settings sections")
-    return load_settings(**dict(sections))
+    return _load(**dict(sections))
 
 
 def epoch(moment: datetime) -> int:
