@@ -11,6 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Fragments: Airflow environment and checks, operations tooling.
 -include mk/*.mk
+
 .PHONY: help venv system-deps demo test check lint types pytest bench fmt clean
 
 help: ## Show the targets
