@@ -38,6 +38,7 @@ from bitsodata.lake.layout import parse_window_key
 from bitsodata.lake.storage import LocalStorage
 from bitsodata.lake.windowfile import decode_window
 from bitsodata.monitor.journal import Journal
+from bitsodata.simulator.process import spawn_exchange
 
 CLI = [sys.executable, "-m", "bitsodata"]
 BOOKS = ("btc_mxn", "usd_mxn")
@@ -52,35 +53,12 @@ def p(values: list[float], q: float) -> float:
 def start_simulator(
     extra_books: int = 0, update_rate: float = 3.0
 ) -> tuple[subprocess.Popen[str], str, str]:
-    args = [
-        *CLI,
-        "simulate",
-        "exchange",
-        "--port",
-        "0",
-        "--seed",
-        "3",
-        "--ka-interval",
-        "1",
-        "--update-rate",
-        str(update_rate),
-        "--extra-books",
-        str(extra_books),
-    ]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    assert proc.stdout is not None
-    rest = ws = ""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not (rest and ws):
-        line = proc.stdout.readline()
-        if m := re.match(r"REST (\S+)", line):
-            rest = m.group(1)
-        if m := re.match(r"WS (\S+)", line):
-            ws = m.group(1)
-    if not (rest and ws):
-        proc.kill()
-        raise RuntimeError("simulator did not start")
-    return proc, rest, ws
+    return spawn_exchange(
+        [
+            *("--port", "0", "--seed", "3", "--ka-interval", "1"),
+            *("--update-rate", str(update_rate), "--extra-books", str(extra_books)),
+        ]
+    )
 
 
 class Receiver(BaseHTTPRequestHandler):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import time
 from pathlib import Path
 
 from bitsodata.lake.layout import parse_window_key
+from bitsodata.simulator.process import spawn_exchange
 
 ROOT = Path(__file__).resolve().parent.parent
 LAKE = ROOT / "demo-lake"
@@ -51,27 +51,11 @@ def run(*args: str, env: dict[str, str] | None = None, quiet: bool = False) -> s
 
 def start_exchange() -> tuple[subprocess.Popen[str], str, str]:
     """The simulator on a free port; btc_mxn starts inside a 20-second wide-spread episode."""
-    args = ["simulate", "exchange", "--port", "0", "--seed", "7"]
-    proc = subprocess.Popen(
-        [*CLI, *args, "--fault", "wide_spread:btc_mxn=20"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stdout is not None
-    urls: dict[str, str] = {}
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and len(urls) < 2:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        print("  " + line.rstrip(), flush=True)
-        if match := re.match(r"(REST|WS) (\S+)", line):
-            urls[match.group(1)] = match.group(2)
-    if len(urls) < 2:
-        proc.kill()
-        raise SystemExit("the simulated exchange did not start")
-    return proc, urls["REST"], urls["WS"]
+    options = ["--port", "0", "--seed", "7", "--fault", "wide_spread:btc_mxn=20"]
+    try:
+        return spawn_exchange(options, timeout=30, echo=lambda line: print("  " + line, flush=True))
+    except RuntimeError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 def start_collector(rest: str, ws: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
