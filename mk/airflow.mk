@@ -12,7 +12,7 @@ PROM_RULES := deploy/prometheus/bitsodata-rules.yml
 
 $(AIRFLOW_STAMP): $(AIRFLOW_CONSTRAINTS) pyproject.toml | $(STAMP)
 	$(BIN)/uv venv -q --allow-existing --python $(AIRFLOW_PYTHON) $(AIRFLOW_VENV)
-	$(BIN)/uv pip sync -q --python $(AIRFLOW_BIN)/python $(AIRFLOW_CONSTRAINTS)
+	$(BIN)/uv pip sync -q --compile-bytecode --python $(AIRFLOW_BIN)/python $(AIRFLOW_CONSTRAINTS)
 	$(BIN)/uv pip install -q --python $(AIRFLOW_BIN)/python --no-deps -e .
 	@touch $@
 

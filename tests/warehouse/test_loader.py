@@ -223,3 +223,31 @@ def test_a_late_deposit_shifts_the_running_count_of_later_days(
         assert snapshot(once) == snapshot(db)
     finally:
         once.close()
+
+
+def test_bulk_and_line_by_line_parsing_load_the_same_warehouse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bitsodata.warehouse import loader
+    from bitsodata.warehouse.sample import generate
+
+    source = tmp_path / "src"
+    generate(source, seed=5, scale=0.02)  # with the real quirks: duplicates, blank line, ...
+    with (source / "event_sample_data.csv").open("a") as f:  # ... and lines off the plain shape
+        f.write(
+            "9000001,2021-02-30 10:00:00+00,u-odd,login\n"
+            '9000002,"2021-03-01 10:00:00+00",u-odd,LOGIN\n'
+            "9000003,2021-03-01 10:00:00.5-05,u-odd,login\n"
+            "9000004,2021-03-01 10:00:00+00,u-odd\n"
+            "9000005,2021-03-01T10:00:00Z, u-odd ,login\n"
+            "9000005,2021-03-01 10:00:01+00,u-odd,logout\n"
+        )
+    loaded = {}
+    for how, threshold in (("bulk", 0), ("line", 1 << 62)):
+        monkeypatch.setattr(loader, "SMALL_FILE_BYTES", threshold)
+        handle = DuckDatabase(str(tmp_path / f"{how}.duckdb"))
+        report = load_batch(handle, source)
+        loaded[how] = (snapshot(handle), report.rows_in, report.rows_quarantined)
+        handle.close()
+    assert loaded["bulk"] == loaded["line"]
+    assert loaded["bulk"][2]["event"] == 4  # a bad day, a short line, two conflicting versions

@@ -32,6 +32,22 @@ def test_same_tables_on_both_engines(pg_url: str, tmp_path: Path) -> None:
         duck.close(), pg.close()
 
 
+def test_a_generated_sample_in_bulk_is_the_same_on_both_engines(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bitsodata.warehouse import loader
+    from bitsodata.warehouse.sample import generate
+
+    generate(tmp_path / "src", seed=3, scale=0.01)
+    monkeypatch.setattr(loader, "SMALL_FILE_BYTES", 0)  # every file through the Arrow kernels
+    duck, pg = _both(pg_url, tmp_path, tmp_path / "src")
+    try:
+        assert snapshot(pg) == snapshot(duck)
+        assert ask(pg, "users-without-deposit") == ask(duck, "users-without-deposit")
+    finally:
+        duck.close(), pg.close()
+
+
 def test_incremental_upkeep_is_the_same_on_both_engines(pg_url: str, tmp_path: Path) -> None:
     """A late deposit before later days (running counts), then a conflict that withdraws a
     loaded row (the user is recomputed from all their days), on both engines."""

@@ -40,6 +40,10 @@ class Database(Protocol):
 
     def fetchall(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]: ...
 
+    def fetch_column(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+        """The first column of the result (a cheaper path for long answers)."""
+        ...
+
     def execute_count(self, sql: str) -> int:
         """Run one INSERT/UPDATE/DELETE; the number of rows it wrote (no extra count query)."""
         ...
@@ -51,6 +55,10 @@ class Database(Protocol):
         rows: Sequence[Row],
         types: Sequence[str] | None = None,
     ) -> None: ...
+
+    def insert_arrow(self, table: str, rows: Any) -> None:
+        """Bulk insert an Arrow table whose column names are columns of ``table``."""
+        ...
 
     def transaction(self) -> Any: ...
 
@@ -117,6 +125,12 @@ class DuckDatabase:
             return list(self._con.execute(self._sql(sql), _used(sql, params)).fetchall())
         return list(self._con.execute(sql).fetchall())
 
+    def fetch_column(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+        """Through NumPy: a few times faster than tuples (and than Arrow) for millions of rows."""
+        cursor = self._con.execute(self._sql(sql), _used(sql, params or {}))
+        values: list[Any] = next(iter(cursor.fetchnumpy().values())).tolist()
+        return values
+
     def execute_count(self, sql: str) -> int:
         row = self._con.execute(sql).fetchone()
         return int(row[0]) if row else 0
@@ -145,13 +159,19 @@ class DuckDatabase:
         arrays = {}
         for i, col in enumerate(columns):
             arrays[col] = pa.array([r[i] for r in rows], type=_arrow_type(by_name[col]))
-        view = f"_arrow_{table}"
-        self._con.register(view, pa.table(arrays))
-        try:
-            cols = ", ".join(columns)
-            self._con.execute(f"insert into {table} ({cols}) select {cols} from {view}")
-        finally:
-            self._con.unregister(view)
+        # DuckDB finds the local Arrow table by its name (a replacement scan). Not register():
+        # a registered view is a catalog entry, kept with its Arrow buffers until the transaction
+        # ends, so a big batch would hold every row it inserted in memory twice.
+        arrow_rows = pa.table(arrays)  # noqa: F841 - read by name in the statement below
+        cols = ", ".join(columns)
+        self._con.execute(f"insert into {table} ({cols}) select {cols} from arrow_rows")
+
+    def insert_arrow(self, table: str, rows: Any) -> None:
+        if not rows.num_rows:
+            return
+        arrow_rows = rows  # noqa: F841 - read by name (a replacement scan, see insert_rows)
+        cols = ", ".join(rows.column_names)
+        self._con.execute(f"insert into {table} ({cols}) select {cols} from arrow_rows")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -225,6 +245,9 @@ class PostgresDatabase:
                 cur.execute(sql)
             return list(cur.fetchall())
 
+    def fetch_column(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+        return [row[0] for row in self.fetchall(sql, params)]
+
     def execute_count(self, sql: str) -> int:
         with self._con.cursor() as cur:
             cur.execute(sql)
@@ -247,6 +270,12 @@ class PostgresDatabase:
         ):
             for row in rows:
                 copy.write_row(row)
+
+    def insert_arrow(self, table: str, rows: Any) -> None:
+        """Through ``COPY`` as well, a record batch at a time."""
+        for batch in rows.to_batches(max_chunksize=50_000):
+            values = [c.to_pylist() for c in batch.columns]
+            self.insert_rows(table, batch.schema.names, list(zip(*values, strict=True)))
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

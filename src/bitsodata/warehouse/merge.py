@@ -137,21 +137,15 @@ class MergeOutcome:
     withdrawn_users: set[str]
 
 
-def resolve(db: Database, e: Entity, has_rows: bool = True) -> MergeOutcome:
-    """Split the batch into rows to merge (``_batch_*``) and conflicting rows to quarantine."""
-    out = MergeOutcome([], Counter(), set())
+def _conflicts(e: Entity) -> str:
+    """The batch's keys in conflict: two versions in the batch, a key already quarantined as
+    conflicting, or a version that differs from the stored fact."""
     k, c = ", ".join(e.key), ", ".join(e.columns)
-    merge_all = f"insert into {e.batch_table} select distinct {c} from {e.in_table}"
-    if not has_rows:
-        return out
-    if not e.content:
-        db.execute(merge_all)
-        return out
     differs = " or ".join(f"f.{col} is distinct from i.{col}" for col in e.content)
     keys = ", ".join("i." + x for x in e.key)
     # inner joins only: DuckDB pushes the batch's key range into the fact's scan (zone maps skip
     # the row groups of other ids), where EXISTS would scan the whole fact table
-    conflicts = (
+    return (
         f"with versions as (select distinct {c}, natural_key, {e.source_expr} as source "
         f"from {e.in_table}), "
         f"dup as (select {k} from versions group by {k} having count(*) > 1), "
@@ -164,10 +158,31 @@ def resolve(db: Database, e: Entity, has_rows: bool = True) -> MergeOutcome:
         f"inner join {e.fact} as f on {_match('f', 'i', e.key)} where {differs}) "
         f"select distinct * from hit"
     )
-    if not db.fetchall(f"select count(*) from ({conflicts}) as x")[0][0]:
+
+
+def count_conflicts(db: Database, entities: list[Entity]) -> dict[str, int]:
+    """How many keys of each entity's batch conflict, in one round trip (daily batches pay per
+    statement; almost always every count is zero)."""
+    checked = [e for e in entities if e.content]
+    if not checked:
+        return {}
+    parts = ", ".join(f"(select count(*) from ({_conflicts(e)}) as x)" for e in checked)
+    counts = db.fetchall(f"select {parts}")[0]
+    return {e.name: int(n) for e, n in zip(checked, counts, strict=True)}
+
+
+def resolve(db: Database, e: Entity, has_rows: bool = True, n_conflicts: int = 0) -> MergeOutcome:
+    """Split the batch into rows to merge (``_batch_*``) and conflicting rows to quarantine;
+    ``n_conflicts`` is the entity's count from :func:`count_conflicts`."""
+    out = MergeOutcome([], Counter(), set())
+    c = ", ".join(e.columns)
+    merge_all = f"insert into {e.batch_table} select distinct {c} from {e.in_table}"
+    if not has_rows:
+        return out
+    if not e.content or not n_conflicts:
         db.execute(merge_all)
         return out
-    db.execute(f"create temp table _conflict as {conflicts}")
+    db.execute(f"create temp table _conflict as {_conflicts(e)}")
     in_conflict = f"exists (select 1 from _conflict as x where {_match('x', 'i', e.key)})"
     for *typed, source, key_text, raw in db.fetchall(
         f"select {c}, {e.source_expr}, natural_key, raw_line from {e.in_table} as i "
