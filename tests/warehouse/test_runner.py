@@ -17,11 +17,11 @@ def test_every_persisted_model_has_a_table_grain_and_tests() -> None:
     tables = schema_columns()
     for model in load_models():
         assert model.grain.startswith("one row per"), model.name
-        assert model.materialized in ("view", "append_new", "temp_table", "replace"), model.name
-        if model.materialized in ("append_new", "replace"):
+        assert model.materialized in ("view", "append", "append_new", "temp_table", "replace")
+        if model.materialized in ("append", "append_new", "replace"):
             assert model.name in tables and model.tests, model.name
         if model.materialized == "replace":  # the rows a batch recomputes are named by key columns
             assert model.scope is not None, model.name
             assert set(model.scope[1]) <= set(tables[model.name]), model.name
-        if model.materialized == "append_new":
+        if model.materialized in ("append", "append_new"):
             assert set(model.key) <= set(tables[model.name]), model.name

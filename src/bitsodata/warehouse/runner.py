@@ -5,6 +5,8 @@ Materializations (the only four the warehouse needs):
 
 - ``view``: a temporary view over this batch's rows (staging);
 - ``append_new``: insert rows whose ``key`` is not in the table yet (facts, dims that only grow);
+- ``append``: insert every row; for a model whose rows are new by construction (the calendar
+  days that widen ``dim_date``'s range), so the key look-up of ``append_new`` is not paid;
 - ``temp_table``: a per-batch temporary table (intermediate results read by several models);
 - ``replace``: delete the rows whose keys are in the model's ``scope`` (a small key table the
   loader fills per batch, e.g. ``_touched_days(user_id, date_key)``) and insert the model's rows
@@ -146,13 +148,18 @@ def table_columns(table: str) -> list[str]:
         raise WarehouseError("table does not exist", table=table) from None
 
 
+_ORDER_COLUMNS = ("date_key", "changed_at", "valid_from", "user_id")
+
+
 def _by_day(model: Model) -> str:
     """Rows go in ordered by day (or change time): then each storage segment holds a short run of
     days, and its zone map lets a scan skip it. The sources are nearly in time order, but a few
-    stray rows in every segment would otherwise widen each segment's range to the whole history."""
+    stray rows in every segment would otherwise widen each segment's range to the whole history.
+    A table without a time column (the user dimension) goes in by user id: a full load leaves it
+    sorted, so listing users in order is a linear pass (daily loads append short sorted runs)."""
     cols = table_columns(model.name)
-    day = next((c for c in ("date_key", "changed_at") if c in cols), None)
-    return f" order by {day}" if day else ""
+    order = next((c for c in _ORDER_COLUMNS if c in cols), None)
+    return f" order by {order}" if order else ""
 
 
 def _append_new(db: Database, model: Model, cols: str) -> None:
@@ -200,6 +207,9 @@ def materialize(db: Database, model: Model) -> None:
     cols = ", ".join(table_columns(model.name))
     if model.materialized == "append_new":
         _append_new(db, model, cols)
+    elif model.materialized == "append":
+        order = _by_day(model)
+        db.execute(f"insert into {model.name} ({cols}) select {cols} from ({sql}) as m{order}")
     elif model.materialized == "replace":
         _replace(db, model, cols)
     else:

@@ -1,7 +1,8 @@
 -- dim_date: one row per calendar day from the first to the last fact day (no gaps).
--- Only the days that widen the current range are generated, so a batch costs a few rows.
+-- Only the days that widen the current range are generated, so a batch costs a few rows, and
+-- they are new by construction (materialized: append, no key look-up).
 -- grain: one row per date_key.
--- materialized: append_new
+-- materialized: append
 -- key: date_key
 -- tests: unique(date_key)
 with recursive batch_days as (
