@@ -87,8 +87,8 @@ AMOUNTS = [
     "NaN",
 ]
 IDS = ["1500", "007", "18446744073709551616", "-1", "12a", "", " 42", "999999999999999999"]
-USERS = ["049bdb5e5185a44555023587493fe388", "u-1", "u_2", "", " u3", "ü", "a b"]
-WORDS = ["usd", "MXN", "Complete", "failed", "login_api", "2falogin", "", " web", "x y", "ñ"]
+USERS = ["049bdb5e5185a44555023587493fe388", "u-1", "u_2", "", " u3", "ü", "a b", "a\x1fb"]
+WORDS = ["usd", "MXN", "Complete", "failed", "login_api", "", " web", "x y", "ñ", "lo\rgin"]
 LEVELS = ["0", "3", "-1", "1234567890", "1.5", "", " 2"]
 
 
