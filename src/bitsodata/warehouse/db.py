@@ -162,16 +162,16 @@ class DuckDatabase:
         # DuckDB finds the local Arrow table by its name (a replacement scan). Not register():
         # a registered view is a catalog entry, kept with its Arrow buffers until the transaction
         # ends, so a big batch would hold every row it inserted in memory twice.
-        arrow_rows = pa.table(arrays)  # noqa: F841 - read by name in the statement below
+        bitsodata_arrow_rows = pa.table(arrays)  # noqa: F841 - read by name in the statement below
         cols = ", ".join(columns)
-        self._con.execute(f"insert into {table} ({cols}) select {cols} from arrow_rows")
+        self._con.execute(f"insert into {table} ({cols}) select {cols} from bitsodata_arrow_rows")
 
     def insert_arrow(self, table: str, rows: Any) -> None:
         if not rows.num_rows:
             return
-        arrow_rows = rows  # noqa: F841 - read by name (a replacement scan, see insert_rows)
+        bitsodata_arrow_rows = rows  # noqa: F841 - read by name (a replacement scan, see insert_rows)
         cols = ", ".join(rows.column_names)
-        self._con.execute(f"insert into {table} ({cols}) select {cols} from arrow_rows")
+        self._con.execute(f"insert into {table} ({cols}) select {cols} from bitsodata_arrow_rows")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
