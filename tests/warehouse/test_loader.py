@@ -251,3 +251,36 @@ def test_bulk_and_line_by_line_parsing_load_the_same_warehouse(
         handle.close()
     assert loaded["bulk"] == loaded["line"]
     assert loaded["bulk"][2]["event"] == 4  # a bad day, a short line, two conflicting versions
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # a line longer than the bulk reader's block: it gives up on the file
+        "1,2021-03-01 10:00:00+00,u1,login\n2,2021-03-01 10:00:00+00,u1," + "x" * 9000 + "\n"
+        "3,2021-03-01 10:00:01+00,u2,login\n",
+        "",  # a header without a line end
+    ],
+    ids=["long-line", "header-only"],
+)
+def test_a_file_the_bulk_reader_cannot_take_is_parsed_line_by_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str
+) -> None:
+    from bitsodata.warehouse import columnar, loader
+
+    monkeypatch.setattr(loader, "SMALL_FILE_BYTES", 0)
+    monkeypatch.setattr(columnar, "BLOCK_BYTES", 4096)
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    header = "id,event_timestamp,user_id,event_name" + ("\n" if body else "")
+    (batch / "event_sample_data.csv").write_text(header + body)
+    (batch / "deposit_sample_data.csv").write_text(
+        "id,event_timestamp,user_id,amount,currency,tx_status\n"
+        "7,2021-03-01 10:00:00+00,u1,5,mxn,complete\n"
+    )
+    handle = DuckDatabase(str(tmp_path / "wh.duckdb"))
+    report = load_batch(handle, batch)
+    assert report.rows_in["event"] == report.rows_loaded["event"] == (3 if body else 0)
+    assert handle.fetchall("select count(*) from fct_event")[0][0] == (3 if body else 0)
+    assert handle.fetchall("select count(*) from fct_transaction")[0][0] == 1
+    handle.close()

@@ -136,3 +136,17 @@ def test_decimal_text_is_plain_and_exact() -> None:
     assert decimal_text(Decimal("100.000000000000000000")) == "100"
     assert decimal_text(Decimal("6827677768780.000000000000000000")) == "6827677768780"
     assert decimal_text(Decimal("0E-18")) == "0"
+
+
+def test_a_column_of_decimals_keeps_its_type(tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    from bitsodata.warehouse.db import DuckDatabase
+
+    handle = DuckDatabase(str(tmp_path / "wh.duckdb"))
+    assert handle.fetch_column("select 1.5::decimal(38, 18) union all select 2") == [
+        Decimal("1.5"),
+        Decimal("2"),
+    ]
+    assert handle.fetch_column("select 'b' union all select 'a'") == ["b", "a"]
+    handle.close()

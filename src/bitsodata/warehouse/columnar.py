@@ -102,6 +102,11 @@ class Chunk:
     n_in: int
 
 
+class BulkReadError(Exception):
+    """The Arrow reader could not take the file (a line longer than a block, a header without a
+    line end…): the caller parses it with the reference parser instead."""
+
+
 def merge_entity(source: str) -> str:
     """The entity (staging table) a source's rows go to."""
     return "transaction" if source in ("deposit", "withdrawal") else source
@@ -135,6 +140,14 @@ def _lines(path: Path, leftovers: list[str]) -> Iterator[pa.StringArray]:
     )
     for batch in reader:
         yield batch.column(0)
+
+
+def _read(path: Path, leftovers: list[str]) -> Iterator[pa.StringArray]:
+    """:func:`_lines`, with the reader's own failures raised as :class:`BulkReadError`."""
+    try:
+        yield from _lines(path, leftovers)
+    except pa.ArrowInvalid as exc:
+        raise BulkReadError(str(exc)) from exc
 
 
 _PLACEHOLDER = "2000-01-01 00:00:00"
@@ -231,14 +244,16 @@ def _natural_key(entity: str, out: dict[str, pa.Array], stamps: pa.Array | None)
 
 
 def iter_columnar(path: Path, spec: SourceSpec) -> Iterator[Chunk]:
-    """Parse ``path`` a block at a time (see the module docstring)."""
+    """Parse ``path`` a block at a time (see the module docstring). Raises
+    :class:`BulkReadError`, possibly after some chunks, when the Arrow reader cannot read it."""
     columns = check_header(path, spec)
     leftovers: list[str] = []
-    for lines in _lines(path, leftovers):
+    for lines in _read(path, leftovers):
         table, rest = _columnar(spec, columns, lines)
         chunk = Chunk(table, [], [], table.num_rows)
-        _reference(spec, columns, [*rest, *leftovers], chunk)
-        leftovers.clear()
+        taken = len(leftovers)  # the reader may add more while this block is parsed
+        _reference(spec, columns, [*rest, *leftovers[:taken]], chunk)
+        del leftovers[:taken]
         yield chunk
     if leftovers:
         chunk = Chunk(None, [], [], 0)

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from bitsodata.errors import BitsodataError, WarehouseError
 from bitsodata.warehouse import merge, scope
-from bitsodata.warehouse.columnar import Chunk, iter_columnar
+from bitsodata.warehouse.columnar import BulkReadError, Chunk, iter_columnar
 from bitsodata.warehouse.db import Database, Row, connect
 from bitsodata.warehouse.runner import (
     Model,
@@ -86,6 +86,41 @@ def batch_files(batch_dir: Path) -> list[tuple[SourceSpec, Path]]:
     return present
 
 
+@dataclass
+class _Staged:
+    """What staging one file produced (merged into the report once the file is done)."""
+
+    n_in: int = 0
+    any_rows: bool = False
+    bad: list[Row] = field(default_factory=list)
+    currencies: set[str] = field(default_factory=set)
+
+
+def _stage_file(
+    db: Database, spec: SourceSpec, chunks: Iterator[Chunk], on_rows: Progress | None
+) -> _Staged:
+    entity = merge.ENTITIES[merge.SOURCE_ENTITY[spec.name]]
+    cols = (*entity.columns, "natural_key", "raw_line")
+    staged = _Staged()
+    for chunk in chunks:
+        typed = [(*r[:-1], merge.natural_key(entity.name, r), r[-1]) for r in chunk.rows]
+        db.insert_rows(entity.in_table, cols, typed, (*entity.types, "varchar", "varchar"))
+        if chunk.table is not None:
+            db.insert_arrow(entity.in_table, chunk.table)
+        staged.any_rows |= chunk.n_in > len(chunk.bad)
+        if entity.name == "transaction":
+            staged.currencies.update(r[4] for r in chunk.rows)
+            if chunk.table is not None:
+                staged.currencies.update(pc.unique(chunk.table["currency_code"]).to_pylist())
+        staged.n_in += chunk.n_in
+        staged.bad.extend(
+            merge.quarantine_row(b.source, b.reason, b.raw_line, None) for b in chunk.bad
+        )
+        if on_rows is not None:
+            on_rows(chunk.n_in)
+    return staged
+
+
 def _stage(
     db: Database,
     files: list[tuple[SourceSpec, Path]],
@@ -98,25 +133,18 @@ def _stage(
     bad_rows: list[Row] = []
     for spec, path in files:
         entity = merge.ENTITIES[merge.SOURCE_ENTITY[spec.name]]
-        cols = (*entity.columns, "natural_key", "raw_line")
-        for chunk in _chunks(path, spec):
-            typed = [(*r[:-1], merge.natural_key(entity.name, r), r[-1]) for r in chunk.rows]
-            db.insert_rows(entity.in_table, cols, typed, (*entity.types, "varchar", "varchar"))
-            if chunk.table is not None:
-                db.insert_arrow(entity.in_table, chunk.table)
-            if chunk.n_in > len(chunk.bad):
-                filled.add(entity.name)
-            if entity.name == "transaction":
-                currencies.update(r[4] for r in chunk.rows)
-                if chunk.table is not None:
-                    currencies.update(pc.unique(chunk.table["currency_code"]).to_pylist())
-            report.rows_in[spec.name] += chunk.n_in
-            report.rows_quarantined[spec.name] += len(chunk.bad)
-            bad_rows.extend(
-                merge.quarantine_row(b.source, b.reason, b.raw_line, None) for b in chunk.bad
-            )
-            if on_rows is not None:
-                on_rows(chunk.n_in)
+        try:
+            staged = _stage_file(db, spec, _chunks(path, spec), on_rows)
+        except BulkReadError:  # the Arrow reader gave up: this file's rows again, line by line
+            mine = f"{entity.source_expr} = :source"  # this file's rows only
+            db.execute(f"delete from {entity.in_table} where {mine}", {"source": spec.name})
+            staged = _stage_file(db, spec, _line_chunks(path, spec), on_rows)
+        if staged.any_rows:
+            filled.add(entity.name)
+        currencies |= staged.currencies
+        report.rows_in[spec.name] += staged.n_in
+        report.rows_quarantined[spec.name] += len(staged.bad)
+        bad_rows.extend(staged.bad)
     return bad_rows
 
 
@@ -129,7 +157,11 @@ def _chunks(path: Path, spec: SourceSpec) -> Iterator[Chunk]:
     the same rows (tests/warehouse/test_columnar.py)."""
     if path.stat().st_size >= SMALL_FILE_BYTES:
         yield from iter_columnar(path, spec)
-        return
+    else:
+        yield from _line_chunks(path, spec)
+
+
+def _line_chunks(path: Path, spec: SourceSpec) -> Iterator[Chunk]:
     for rows, bad, n_in in iter_chunks(path, spec):
         yield Chunk(None, rows, bad, n_in)
 

@@ -171,7 +171,7 @@ def count_conflicts(db: Database, entities: list[Entity]) -> dict[str, int]:
     return {e.name: int(n) for e, n in zip(checked, counts, strict=True)}
 
 
-def resolve(db: Database, e: Entity, has_rows: bool = True, n_conflicts: int = 0) -> MergeOutcome:
+def resolve(db: Database, e: Entity, has_rows: bool, n_conflicts: int) -> MergeOutcome:
     """Split the batch into rows to merge (``_batch_*``) and conflicting rows to quarantine;
     ``n_conflicts`` is the entity's count from :func:`count_conflicts`."""
     out = MergeOutcome([], Counter(), set())
