@@ -150,3 +150,10 @@ def test_checks_exit_1_on_a_failed_check(tmp_path: Path) -> None:
     assert result.exit_code == 1
     failed = [r["name"] for r in json.loads(result.output) if not r["passed"]]
     assert "relationships fct_transaction.user_id -> dim_user.user_id" in failed
+
+
+def test_compact_keeps_dim_user_in_user_order(landing: Path, tmp_path: Path) -> None:
+    db = str(tmp_path / "wh.duckdb")
+    _ok("load", "--day", "2020-01-10", "--landing", str(landing), "--db", db)
+    assert "left as is" in _ok("compact", "--db", db)  # a small table never needs it
+    assert "rewritten in user order" in _ok("compact", "--db", db, "--force")

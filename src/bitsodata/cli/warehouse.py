@@ -208,3 +208,26 @@ def checks(
     typer.echo(format_results(results, fmt))
     if any(not r.passed for r in results):
         raise typer.Exit(1)
+
+
+@app.command()
+def compact(
+    db: DbOption = None,
+    share: Annotated[
+        float,
+        typer.Option(
+            "--share", min=0.0, max=1.0, help="Rewrite once this share of dim_user is out of order."
+        ),
+    ] = 0.10,
+    force: Annotated[bool, typer.Option("--force", help="Rewrite whatever the share.")] = False,
+) -> None:
+    """Keep dim_user in user order (DuckDB): rewrite it once daily loads scattered enough rows."""
+    from bitsodata.warehouse.upkeep import compact as run_compact
+
+    with open_db(_db(db)) as handle:
+        done = run_compact(handle, share=0.0 if force else share, min_rows=0 if force else None)
+    verdict = "rewritten in user order" if done.rewritten else "left as is"
+    typer.echo(
+        f"dim_user: {done.wide_share:.1%} of {done.rows} rows out of order, {verdict} "
+        f"({done.seconds:.2f} s)"
+    )
