@@ -109,3 +109,20 @@ def test_a_failed_check_fails_the_task_loudly_and_is_not_retried(
     assert "complete deposits in facts == in mart_user_daily" in failure.value.failed
     assert "1 data-quality check(s) failed" in str(failure.value)
     assert not is_retryable(failure.value)
+
+
+def test_upkeep_after_the_load_never_fails_the_task(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = settings_for(source, tmp_path)
+    day = transactions_per_day(source).most_common(1)[0][0]
+    daily.land_day(settings, day)
+    loaded = daily.load_day(settings, day)
+    assert loaded["dim_user_rewritten"] is False  # a small warehouse is never rewritten
+
+    def broken(handle: object) -> None:
+        raise RuntimeError("storage statistics unreadable")
+
+    monkeypatch.setattr(daily, "compact", broken)
+    again = daily.load_day(settings, day)  # the batch is in; only the upkeep failed (and logged)
+    assert again["dim_user_rewritten"] is False and again["rows_in"] == loaded["rows_in"]
