@@ -143,6 +143,15 @@ def _pick(source: Path) -> tuple[str, str, str]:
     return day, rows[len(rows) // 2]["user_id"], after
 
 
+def _depositor(source: Path, nth: int = 1000) -> str | None:
+    """The user of the ``nth`` deposit line (cheap: no need to read the whole file)."""
+    with (source / "deposit_sample_data.csv").open(newline="") as f:
+        for i, row in enumerate(csv.DictReader(f)):
+            if i >= nth and row.get("user_id"):
+                return row["user_id"]
+    return None
+
+
 BASELINE_MAX_SCALE = 10.0
 
 
@@ -167,6 +176,7 @@ def _scale_figures(
     src = _generate(work / f"src-{scale:g}", scale)
     db = str(work / f"wh-{scale:g}.duckdb")
     full = _child("load", db, str(src))
+    user = _depositor(src) or user  # a user of this population (the scales draw other ids)
     base = _baseline(src, day, user, scale)
     qs = [
         (n, {k: v.replace("DAY", day).replace("USER", user) for k, v in p.items()})
