@@ -18,8 +18,7 @@ from bitsodata.warehouse.sources import SOURCES, iter_chunks
 
 
 def _outcome(rows: list[tuple[Any, ...]], source: str) -> list[tuple[Any, ...]]:
-    entity = merge.SOURCE_ENTITY[source]
-    return [(*r[:-1], merge.natural_key(entity, r), r[-1]) for r in rows]
+    return merge.keyed(merge.SOURCE_ENTITY[source], rows)
 
 
 def reference(path: Path, source: str) -> tuple[Counter[Any], Counter[Any], int]:

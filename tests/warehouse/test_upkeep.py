@@ -64,5 +64,5 @@ def test_a_small_table_is_left_alone(tmp_path: Path) -> None:
         "select md5(cast(i as varchar)), false, 0, 0, 0 from range(1000) as r(i)"  # unsorted
     )
     assert not compact(db).rewritten
-    assert compact(db, share=0.0, min_rows=0).rewritten  # what --force does
+    assert compact(db, force=True).rewritten  # what --force does
     db.close()

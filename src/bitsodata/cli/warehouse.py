@@ -225,7 +225,7 @@ def compact(
     from bitsodata.warehouse.upkeep import compact as run_compact
 
     with open_db(_db(db)) as handle:
-        done = run_compact(handle, share=0.0 if force else share, min_rows=0 if force else None)
+        done = run_compact(handle, share=share, force=force)
     verdict = "rewritten in user order" if done.rewritten else "left as is"
     typer.echo(
         f"dim_user: {done.wide_share:.1%} of {done.rows} rows out of order, {verdict} "

@@ -21,7 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pyarrow import csv as pa_csv
 
-from bitsodata.warehouse.sources import BadRow, Row, SourceSpec, check_header, parse_line
+from bitsodata.warehouse.merge import SOURCE_ENTITY
+from bitsodata.warehouse.sources import BadRow, Row, SourceSpec, check_header, parse_lines
 
 _TIMESTAMP = (
     r"^(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]) "
@@ -105,11 +106,6 @@ class Chunk:
 class BulkReadError(Exception):
     """The Arrow reader could not take the file (a line longer than a block, a header without a
     line end…): the caller parses it with the reference parser instead."""
-
-
-def merge_entity(source: str) -> str:
-    """The entity (staging table) a source's rows go to."""
-    return "transaction" if source in ("deposit", "withdrawal") else source
 
 
 def _lines(path: Path, leftovers: list[str]) -> Iterator[pa.StringArray]:
@@ -214,7 +210,7 @@ def _columnar(
     if "event_timestamp" in text:
         text["event_timestamp"], plain, bare = _timestamps(text["event_timestamp"], plain)
     n = pc.sum(plain).as_py() or 0
-    entity = merge_entity(spec.name)
+    entity = SOURCE_ENTITY[spec.name]
     out: dict[str, pa.Array] = {}
     for name, column in _OUTPUT[entity]:
         if not column:  # the transaction kind is the source's name
@@ -250,25 +246,19 @@ def iter_columnar(path: Path, spec: SourceSpec) -> Iterator[Chunk]:
     leftovers: list[str] = []
     for lines in _read(path, leftovers):
         table, rest = _columnar(spec, columns, lines)
-        chunk = Chunk(table, [], [], table.num_rows)
         taken = len(leftovers)  # the reader may add more while this block is parsed
-        _reference(spec, columns, [*rest, *leftovers[:taken]], chunk)
+        rows, bad, n_in = _reference(spec, columns, [*rest, *leftovers[:taken]])
         del leftovers[:taken]
-        yield chunk
+        yield Chunk(table, rows, bad, table.num_rows + n_in)
     if leftovers:
-        chunk = Chunk(None, [], [], 0)
-        _reference(spec, columns, leftovers, chunk)
-        yield chunk
+        yield Chunk(None, *_reference(spec, columns, leftovers))
 
 
-def _reference(spec: SourceSpec, columns: list[str], lines: list[str], chunk: Chunk) -> None:
-    """Lines outside the plain shape, through the reference parser."""
-    for raw in lines:
-        parsed = parse_line(spec, columns, raw)
-        if parsed is None:  # a blank line is not a row
-            continue
-        chunk.n_in += 1
-        if isinstance(parsed, BadRow):
-            chunk.bad.append(parsed)
-        else:
-            chunk.rows.append(parsed)
+def _reference(
+    spec: SourceSpec, columns: list[str], lines: list[str]
+) -> tuple[list[Row], list[BadRow], int]:
+    """Lines outside the plain shape, through the reference parser, as one chunk."""
+    numbered = ((0, raw) for raw in lines)  # line numbers are not known on this path
+    for parsed in parse_lines(spec, columns, numbered, chunk_size=len(lines) + 1):
+        return parsed
+    return [], [], 0

@@ -114,21 +114,21 @@ class DuckDatabase:
     def _sql(self, sql: str) -> str:
         return _PARAM.sub(r"$\1", sql)
 
-    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+    def _run(self, sql: str, params: Mapping[str, Any] | None) -> Any:
         if params:
-            self._con.execute(self._sql(sql), _used(sql, params))
-        else:
-            self._con.execute(sql)
+            return self._con.execute(self._sql(sql), _used(sql, params))
+        return self._con.execute(sql)
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        self._run(sql, params)
 
     def fetchall(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
-        if params:
-            return list(self._con.execute(self._sql(sql), _used(sql, params)).fetchall())
-        return list(self._con.execute(sql).fetchall())
+        return list(self._run(sql, params).fetchall())
 
     def fetch_column(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Any]:
         """A text column through NumPy: a few times faster than tuples (and than Arrow) for
         millions of rows; other types as tuples (NumPy would turn decimals into floats)."""
-        cursor = self._con.execute(self._sql(sql), _used(sql, params or {}))
+        cursor = self._run(sql, params)
         if str(cursor.description[0][1]) != "VARCHAR":
             return [row[0] for row in cursor.fetchall()]
         values: list[Any] = next(iter(cursor.fetchnumpy().values())).tolist()
@@ -162,17 +162,15 @@ class DuckDatabase:
         arrays = {}
         for i, col in enumerate(columns):
             arrays[col] = pa.array([r[i] for r in rows], type=_arrow_type(by_name[col]))
-        # DuckDB finds the local Arrow table by its name (a replacement scan). Not register():
-        # a registered view is a catalog entry, kept with its Arrow buffers until the transaction
-        # ends, so a big batch would hold every row it inserted in memory twice.
-        bitsodata_arrow_rows = pa.table(arrays)  # noqa: F841 - read by name in the statement below
-        cols = ", ".join(columns)
-        self._con.execute(f"insert into {table} ({cols}) select {cols} from bitsodata_arrow_rows")
+        self.insert_arrow(table, pa.table(arrays))
 
     def insert_arrow(self, table: str, rows: Any) -> None:
         if not rows.num_rows:
             return
-        bitsodata_arrow_rows = rows  # noqa: F841 - read by name (a replacement scan, see insert_rows)
+        # DuckDB finds the local Arrow table by its name (a replacement scan). Not register():
+        # a registered view is a catalog entry, kept with its Arrow buffers until the transaction
+        # ends, so a big batch would hold every row it inserted in memory twice.
+        bitsodata_arrow_rows = rows  # noqa: F841 - read by name in the statement below
         cols = ", ".join(rows.column_names)
         self._con.execute(f"insert into {table} ({cols}) select {cols} from bitsodata_arrow_rows")
 
@@ -233,19 +231,19 @@ class PostgresDatabase:
     def _sql(self, sql: str) -> str:
         return _PARAM.sub(r"%(\1)s", sql.replace("%", "%%"))
 
+    def _run(self, cur: Any, sql: str, params: Mapping[str, Any] | None) -> None:
+        if params:
+            cur.execute(self._sql(sql), _used(sql, params))
+        else:
+            cur.execute(sql)
+
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
         with self._con.cursor() as cur:
-            if params:
-                cur.execute(self._sql(sql), _used(sql, params))
-            else:
-                cur.execute(sql)
+            self._run(cur, sql, params)
 
     def fetchall(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
         with self._con.cursor() as cur:
-            if params:
-                cur.execute(self._sql(sql), _used(sql, params))
-            else:
-                cur.execute(sql)
+            self._run(cur, sql, params)
             return list(cur.fetchall())
 
     def fetch_column(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Any]:

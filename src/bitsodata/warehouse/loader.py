@@ -97,13 +97,12 @@ class _Staged:
 
 
 def _stage_file(
-    db: Database, spec: SourceSpec, chunks: Iterator[Chunk], on_rows: Progress | None
+    db: Database, entity: merge.Entity, chunks: Iterator[Chunk], on_rows: Progress | None
 ) -> _Staged:
-    entity = merge.ENTITIES[merge.SOURCE_ENTITY[spec.name]]
     cols = (*entity.columns, "natural_key", "raw_line")
     staged = _Staged()
     for chunk in chunks:
-        typed = [(*r[:-1], merge.natural_key(entity.name, r), r[-1]) for r in chunk.rows]
+        typed = merge.keyed(entity.name, chunk.rows)
         db.insert_rows(entity.in_table, cols, typed, (*entity.types, "varchar", "varchar"))
         if chunk.table is not None:
             db.insert_arrow(entity.in_table, chunk.table)
@@ -134,11 +133,11 @@ def _stage(
     for spec, path in files:
         entity = merge.ENTITIES[merge.SOURCE_ENTITY[spec.name]]
         try:
-            staged = _stage_file(db, spec, _chunks(path, spec), on_rows)
+            staged = _stage_file(db, entity, _chunks(path, spec), on_rows)
         except BulkReadError:  # the Arrow reader gave up: this file's rows again, line by line
             mine = f"{entity.source_expr} = :source"  # this file's rows only
             db.execute(f"delete from {entity.in_table} where {mine}", {"source": spec.name})
-            staged = _stage_file(db, spec, _line_chunks(path, spec), on_rows)
+            staged = _stage_file(db, entity, _line_chunks(path, spec), on_rows)
         if staged.any_rows:
             filled.add(entity.name)
         currencies |= staged.currencies

@@ -101,6 +101,12 @@ def natural_key(entity: str, row: Row) -> str:
     return str(row[0])
 
 
+def keyed(entity: str, rows: list[Row]) -> list[Row]:
+    """Parsed rows (typed values, then the raw line) with their natural key before the raw line:
+    the column order of the ``_in_*`` staging tables."""
+    return [(*r[:-1], natural_key(entity, r), r[-1]) for r in rows]
+
+
 def create_batch_tables(db: Database, e: Entity) -> None:
     """The per-connection tables that receive a batch: every typed row (with its key text and raw
     line), and the rows to merge. Kept across batches, emptied after each."""

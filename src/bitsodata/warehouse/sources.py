@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation, localcontext
@@ -217,34 +217,43 @@ def parse_line(
         return BadRow(spec.name, line_no, str(exc), raw)
 
 
-def iter_chunks(
-    path: Path, spec: SourceSpec, chunk_size: int = 100_000
+def parse_lines(
+    spec: SourceSpec,
+    columns: list[str],
+    numbered: Iterable[tuple[int, str]],
+    chunk_size: int = 100_000,
 ) -> Iterator[tuple[list[Row], list[BadRow], int]]:
-    """Parse ``path`` line by line in chunks: (typed rows + raw line, bad rows, input lines).
-
-    Blank lines (the real files have one right after the header) are not rows. The loader's bulk
-    path is :mod:`bitsodata.warehouse.columnar`; this one is its reference.
-    """
-    columns = check_header(path, spec)
+    """Parse (line number, line) pairs in chunks: (typed rows + raw line, bad rows, input lines).
+    Blank lines (the real files have one right after the header) are not rows."""
     rows: list[Row] = []
     bad: list[BadRow] = []
     n_in = 0
-    with path.open(encoding="utf-8", newline="") as f:
-        f.readline()
-        for line_no, line in enumerate(f, start=2):
-            parsed = parse_line(spec, columns, line.rstrip("\r\n"), line_no)
-            if parsed is None:
-                continue
-            n_in += 1
-            if isinstance(parsed, BadRow):
-                bad.append(parsed)
-            else:
-                rows.append(parsed)
-            if n_in >= chunk_size:
-                yield rows, bad, n_in
-                rows, bad, n_in = [], [], 0
+    for line_no, raw in numbered:
+        parsed = parse_line(spec, columns, raw, line_no)
+        if parsed is None:
+            continue
+        n_in += 1
+        if isinstance(parsed, BadRow):
+            bad.append(parsed)
+        else:
+            rows.append(parsed)
+        if n_in >= chunk_size:
+            yield rows, bad, n_in
+            rows, bad, n_in = [], [], 0
     if n_in:
         yield rows, bad, n_in
+
+
+def iter_chunks(
+    path: Path, spec: SourceSpec, chunk_size: int = 100_000
+) -> Iterator[tuple[list[Row], list[BadRow], int]]:
+    """Parse ``path`` line by line in chunks (see :func:`parse_lines`). The loader's bulk path
+    is :mod:`bitsodata.warehouse.columnar`; this one is its reference."""
+    columns = check_header(path, spec)
+    with path.open(encoding="utf-8", newline="") as f:
+        f.readline()
+        lines = ((no, line.rstrip("\r\n")) for no, line in enumerate(f, start=2))
+        yield from parse_lines(spec, columns, lines, chunk_size)
 
 
 def utc_iso(value: datetime | None) -> str | None:

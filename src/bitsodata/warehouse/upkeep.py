@@ -69,14 +69,16 @@ def wide_rows(db: Database) -> tuple[int, int]:
     return int(wide), int(total)
 
 
-def compact(db: Database, *, share: float = SHARE, min_rows: int | None = MIN_ROWS) -> Upkeep:
+def compact(
+    db: Database, *, share: float = SHARE, min_rows: int = MIN_ROWS, force: bool = False
+) -> Upkeep:
     """Rewrite ``dim_user`` in user order when more than ``share`` of its rows sit in wide segments
-    and it has ``min_rows`` (None: the default); one transaction, the rows themselves unchanged.
-    On PostgreSQL it does nothing."""
+    and it has ``min_rows`` (or whatever they are with ``force``); one transaction, the rows
+    themselves unchanged. On PostgreSQL it does nothing."""
     started = time.perf_counter()
     wide, total = wide_rows(db)
-    floor = MIN_ROWS if min_rows is None else min_rows
-    rewrite = db.engine == "duckdb" and total >= floor and (wide > share * total or share == 0)
+    due = total >= min_rows and wide > share * total
+    rewrite = db.engine == "duckdb" and (force or due)
     if rewrite:
         cols = ", ".join(table_columns("dim_user"))
         with db.transaction():
