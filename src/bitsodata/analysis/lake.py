@@ -208,8 +208,8 @@ class Lake:
         name = f"_alert_log_{id(table)}"
         self.con.register(name, table)
         return self.con.sql(
-            f"select * from {name} where at >= to_timestamp({first}) and at < to_timestamp({last}) "
-            "order by at, book, rule"
+            f'select * from {name} where "at" >= to_timestamp({first}) '
+            f'and "at" < to_timestamp({last}) order by "at", book, rule'
         )
 
     def _log_range(self, start: Instant | None, end: Instant | None) -> tuple[int, int]:
