@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
@@ -95,19 +95,24 @@ class Empirical:
     values: tuple[float, ...]
     log: bool = False
 
-    @property
+    @cached_property
     def mean(self) -> float:
         return statistics.fmean(self.values)
 
+    @cached_property
+    def _points(self) -> tuple[tuple[float, ...], bool]:
+        """The values to interpolate between (their logs when all are positive), with a
+        repeated last one so a draw never indexes past the end."""
+        use_log = self.log and min(self.values) > 0
+        points = [math.log(v) for v in self.values] if use_log else list(self.values)
+        return (*points, points[-1]), use_log
+
     def draw(self, rng: random.Random) -> float:
-        values = self.values
-        at = rng.random() * (len(values) - 1)
+        points, use_log = self._points
+        at = rng.random() * (len(points) - 2)
         i = int(at)
-        low, high = values[i], values[min(i + 1, len(values) - 1)]
-        share = at - i
-        if self.log and low > 0 and high > 0:
-            return math.exp(math.log(low) * (1 - share) + math.log(high) * share)
-        return low * (1 - share) + high * share
+        value = points[i] + (points[i + 1] - points[i]) * (at - i)
+        return math.exp(value) if use_log else value
 
 
 @dataclass(frozen=True)

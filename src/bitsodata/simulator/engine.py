@@ -131,8 +131,8 @@ class Exchange:
                 state.next_tid = max(state.next_tid, tid_floor(past.at_ms)) + 1
                 state.tape.add(past.at_ms, past.price, past.amount)
                 continue
-            oids = book.new_oid(), book.new_oid()
-            self._record(state, Fill(past.price, past.amount, past.maker_side, *oids, past.at_ms))
+            # REST trades show no order ids, and past trades are never published on the socket
+            self._record(state, Fill(past.price, past.amount, past.maker_side, "", "", past.at_ms))
         return state
 
     # -- time --------------------------------------------------------------------------------

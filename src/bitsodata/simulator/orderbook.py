@@ -86,6 +86,7 @@ class SimBook:
         """Current depth factor (1 = the recorded depth)."""
         self.orders: dict[str, SimOrder] = {}
         self.last_ms: int | None = None
+        self._moves = 0
         self._ticks_per_gap = spec.mid * spec.level_gap / self.depth.mean_gap / float(spec.tick)
         self._band_depth = band_depth(spec, self.depth)
         self._unit = minimum_amount(spec.book, spec.amount_decimals)
@@ -137,7 +138,8 @@ class SimBook:
             self._churn(now_ms, changes)
         for side in (BID, ASK):
             self._keep_depth(side, now_ms, changes)
-            self._steer_depth(side, now_ms, changes)
+        self._moves += 1
+        self._steer_depth(self._moves % 2, now_ms, changes)  # one side per move is enough
         return changes, fills
 
     # -- drawing -----------------------------------------------------------------------------
@@ -153,7 +155,12 @@ class SimBook:
 
     def new_oid(self) -> str:
         """16 alphanumeric characters, like Bitso's order ids."""
-        return "".join(self.rng.choices(_OID_ALPHABET, k=16))
+        number = self.rng.getrandbits(96)
+        chars = []
+        for _ in range(16):
+            number, digit = divmod(number, 62)
+            chars.append(_OID_ALPHABET[digit])
+        return "".join(chars)
 
     def order_amount(self) -> Decimal:
         """One resting order: a recorded level size split over its orders, smaller when thin."""
@@ -276,13 +283,19 @@ class SimBook:
                 changes.append(self._open(self._new(side, price, now_ms), now_ms))
 
 
-@cache
 def band_depth(spec: BookSpec, depth: DepthProfile) -> float:
     """The median depth within ``BAND`` of the best price of a book drawn at factor 1 (a fixed
     simulation, so every run of every seed steers towards the same level)."""
-    rng = random.Random(f"{spec.book}:band")
-    per_order = spec.level_median / MEAN_ORDERS_PER_LEVEL
-    one_tick = float(spec.tick) / spec.mid
+    one_tick = float(f"{float(spec.tick) / spec.mid:.2g}")
+    return spec.level_median * _unit_band_depth(spec.level_gap, one_tick, depth)
+
+
+@cache
+def _unit_band_depth(level_gap: float, one_tick: float, depth: DepthProfile) -> float:
+    """``band_depth`` for a median level of 1 (books with alike grids share it)."""
+    rng = random.Random(f"{level_gap}:{one_tick}:band")
+    per_order = 1 / MEAN_ORDERS_PER_LEVEL
+    scale = level_gap / depth.mean_gap
     sums = []
     for _ in range(101):
         distance, total, levels = 0.0, 0.0, 0
@@ -290,7 +303,6 @@ def band_depth(spec: BookSpec, depth: DepthProfile) -> float:
             levels += 1
             for _ in range(rng.choices(*ORDERS_PER_LEVEL)[0]):
                 total += per_order * depth.level_sizes.draw(rng)
-            gap = depth.gaps.draw(rng) * spec.level_gap / depth.mean_gap
-            distance += max(one_tick, gap)
+            distance += max(one_tick, depth.gaps.draw(rng) * scale)
         sums.append(total)
     return sorted(sums)[len(sums) // 2]

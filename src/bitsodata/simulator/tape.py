@@ -23,9 +23,10 @@ KEPT_MS = 2 * DAY_MS
 """Candles older than this are dropped (ohlc serves the last two days)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Candle:
-    """Trades of one bucket; prices in ticks, amounts in units, ``notional`` in ticks x units."""
+    """Trades of one bucket; prices in ticks, amounts in units, ``notional`` in ticks x units.
+    The tape grows its newest minute in place; views only read."""
 
     start_ms: int
     first_ms: int
@@ -38,17 +39,14 @@ class Candle:
     volume: int
     notional: int
 
-    def add(self, at_ms: int, ticks: int, units: int) -> Candle:
-        return replace(
-            self,
-            last_ms=at_ms,
-            last=ticks,
-            high=max(self.high, ticks),
-            low=min(self.low, ticks),
-            count=self.count + 1,
-            volume=self.volume + units,
-            notional=self.notional + ticks * units,
-        )
+    def add(self, at_ms: int, ticks: int, units: int) -> None:
+        self.last_ms = max(self.last_ms, at_ms)
+        self.last = ticks
+        self.high = max(self.high, ticks)
+        self.low = min(self.low, ticks)
+        self.count += 1
+        self.volume += units
+        self.notional += ticks * units
 
     def merge(self, later: Candle, start_ms: int) -> Candle:
         """This bucket followed by ``later``, as one bucket starting at ``start_ms``."""
@@ -92,7 +90,7 @@ class Tape:
         start = at_ms - at_ms % MINUTE_MS
         candles = self.candles
         if candles and candles[-1].start_ms >= start:
-            candles[-1] = candles[-1].add(max(at_ms, candles[-1].last_ms), ticks, units)
+            candles[-1].add(at_ms, ticks, units)
             return
         candles.append(
             Candle(start, at_ms, at_ms, ticks, ticks, ticks, ticks, 1, units, ticks * units)
