@@ -61,3 +61,11 @@ def test_ccxt_reads_markets_ticker_book_trades_and_candles(
         assert volume >= 0
     assert abs(candles[-1][4] / mid - 1) < 0.02
     assert exchange.request_count("/api/v3/") >= 6
+
+
+def test_ccxt_understands_the_error_envelope(client: Any) -> None:
+    client.load_markets()
+    with pytest.raises(ccxt.BadRequest, match="time_bucket"):  # ccxt maps code 0304
+        client.fetch_ohlcv("BTC/MXN", "2m")
+    with pytest.raises(ccxt.ExchangeError, match="1401"):
+        client.request("no_such_endpoint", "public", "GET", {})
