@@ -33,7 +33,11 @@ _TS = re.compile(
     r"(?:Z|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?)?"
 )
 _INT = re.compile(r"[0-9]{1,18}")
-_AMOUNT = re.compile(r"-?[0-9]{1,20}(?:\.[0-9]{1,18})?")
+MAX_AMOUNT_DIGITS = 15
+"""Integer digits of an amount (the exports' largest has 13): a sum of up to 100,000 of them per
+user, currency and day still fits ``decimal(38,18)``, so no batch fails on an aggregate."""
+_AMOUNT = re.compile(rf"-?[0-9]{{1,{MAX_AMOUNT_DIGITS}}}(?:\.[0-9]{{1,18}})?")
+_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 _LEVEL = re.compile(r"-?[0-9]{1,9}")
 _CODE = re.compile(rf"[0-9A-Za-z_-]{{1,{MAX_CODE_LENGTH}}}")
 _BLANK = " \t"
@@ -145,10 +149,15 @@ def parse_timestamp(text: str) -> datetime:
 
 
 def parse_amount(text: str) -> Decimal:
-    """An exact decimal written as the exports do: ASCII digits, at most 20 integer digits and
-    18 decimals, an optional minus (no exponent, no separators)."""
+    """An exact decimal written as the exports do: ASCII digits, at most ``MAX_AMOUNT_DIGITS``
+    integer digits and 18 decimals, an optional minus (no exponent, no separators)."""
     text = text.strip(_BLANK)
     if _AMOUNT.fullmatch(text) is None:
+        if _DECIMAL.fullmatch(text) is not None:
+            raise BadValue(
+                f"amount out of range ({MAX_AMOUNT_DIGITS} integer digits, 18 decimals) "
+                f"{_shown(text)}"
+            )
         raise BadValue(f"unparseable amount {_shown(text)}")
     return Decimal(text).quantize(_SCALE, context=_EXACT)
 
