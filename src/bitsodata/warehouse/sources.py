@@ -42,6 +42,8 @@ _LEVEL = re.compile(r"-?[0-9]{1,9}")
 _CODE = re.compile(rf"[0-9A-Za-z_-]{{1,{MAX_CODE_LENGTH}}}")
 _BLANK = " \t"
 """Blanks around a field that are not part of its value."""
+_LINE_BLANKS = " \t\r\n\x0b\x0c"
+"""What makes a line blank (ASCII only, as ``bytes.strip`` and the landing see it)."""
 _SCALE = Decimal(1).scaleb(-18)
 _EXACT = Context(prec=40)
 """Enough digits for any amount the shape allows (20 + 18)."""
@@ -299,10 +301,6 @@ def parse_line(
         return BadRow(spec.name, line_no, str(exc), _stored(raw))
 
 
-_LINE_BLANKS = " \t\r\n\x0b\x0c"
-"""What makes a line blank (ASCII only, as ``bytes.strip`` and the landing see it)."""
-
-
 def parse_record(
     spec: SourceSpec,
     columns: list[str],
@@ -317,8 +315,6 @@ def parse_record(
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        if not raw.strip():
-            return None
         reason = f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
         return BadRow(spec.name, line_no, reason, _stored(raw.decode("utf-8", "backslashreplace")))
     return parse_line(spec, columns, text, line_no, window)
