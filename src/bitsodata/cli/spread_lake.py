@@ -9,16 +9,19 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from bitsodata.cli import guards
 from bitsodata.cli.state import STATE
-from bitsodata.domain.windows import parse_instant
-from bitsodata.settings import LakeSettings
+from bitsodata.cli.times import TIME_HELP
+from bitsodata.cli.times import parse_time as parse_cli_time
+from bitsodata.errors import ConfigError
 
-if TYPE_CHECKING:  # DuckDB and Arrow load only when a lake command runs (fast --help)
+if TYPE_CHECKING:  # DuckDB, Arrow, rich and pydantic load only when a lake command runs
+    from rich.table import Table
+
     from bitsodata.lake.query import QueryResult
     from bitsodata.lake.stats import SpreadStats
+    from bitsodata.settings import LakeSettings
 
 LAKE_HELP = "Lake path or s3://bucket/prefix (default: the lake.url setting)."
 
@@ -38,17 +41,24 @@ class StatsFormat(StrEnum):
     json = "json"
 
 
-def parse_time(text: str) -> int:
-    """Epoch seconds or ISO-8601 (``2024-05-28``, ``2024-05-28T00:00:00Z``); no offset = UTC."""
-    try:
-        return parse_instant(text)
-    except ValueError:
-        raise typer.BadParameter(f"not a time: {text!r} (ISO-8601 or epoch seconds)") from None
+def parse_time(text: str, option: str = "time") -> int:
+    """Epoch seconds of an ISO date or instant, epoch seconds, ``now``, ``-15m``, ``-7d`` ..."""
+    return parse_cli_time(text, option)
+
+
+def parse_range(start: str, end: str) -> tuple[int, int]:
+    """``--from`` and ``--to`` as epoch seconds, the end after the start."""
+    first, last = parse_time(start, "--from"), parse_time(end, "--to")
+    if last <= first:
+        raise ConfigError("--to must be after --from")
+    return first, last
 
 
 def _lake(lake: str | None) -> LakeSettings:
     overrides: dict[str, Any] = {"lake": {"url": lake}} if lake else {}
-    return STATE.settings(**overrides).lake
+    settings = STATE.settings(**overrides).lake
+    guards.readable_lake(settings.url)
+    return settings
 
 
 # -- pure formatting ----------------------------------------------------------------------------
@@ -75,6 +85,8 @@ def format_json(result: QueryResult) -> str:
 
 def query_table(result: QueryResult) -> Table:
     """A rich table of the result."""
+    from rich.table import Table
+
     table = Table(*result.columns, title=f"{len(result.rows)} rows")
     for row in result.rows:
         table.add_row(*(_cell(v) for v in row))
@@ -87,6 +99,8 @@ def _num(value: float | None) -> str:
 
 def stats_table(stats: SpreadStats) -> Table:
     """A two-column rich table of the stats."""
+    from rich.table import Table
+
     data = stats.to_dict()
     table = Table("figure", "value", title=f"{stats.book} {data['from']} .. {data['to']}")
     table.add_row("rows", str(stats.rows))
@@ -97,6 +111,15 @@ def stats_table(stats: SpreadStats) -> Table:
     for threshold, seconds in stats.seconds_above.items():
         table.add_row(f"seconds above {threshold} %", str(seconds))
     return table
+
+
+def _check_book(book: str) -> str:
+    from bitsodata.lake.layout import check_book
+
+    try:
+        return check_book(book)
+    except ValueError:
+        raise ConfigError(f"not a book id: {book!r} (expected e.g. btc_mxn)") from None
 
 
 # -- commands -----------------------------------------------------------------------------------
@@ -114,6 +137,8 @@ def query(
     Columns: the file columns plus `date` and `hour`; filters on book/date/hour skip other files.
     An S3 lake is fetched into a temporary folder first.
     """
+    from rich.console import Console
+
     from bitsodata.lake.query import run_query
 
     result = run_query(_lake(lake), sql)
@@ -127,12 +152,8 @@ def query(
 
 def stats(
     book: Annotated[str, typer.Option("--book", help="Order book, e.g. btc_mxn.")],
-    start: Annotated[
-        str, typer.Option("--from", help="Start (inclusive), ISO-8601 UTC or epoch seconds.")
-    ],
-    end: Annotated[
-        str, typer.Option("--to", help="End (exclusive), ISO-8601 UTC or epoch seconds.")
-    ],
+    start: Annotated[str, typer.Option("--from", help="Start, inclusive: " + TIME_HELP)],
+    end: Annotated[str, typer.Option("--to", help="End, exclusive: " + TIME_HELP)],
     lake: Annotated[str | None, typer.Option("--lake", help=LAKE_HELP)] = None,
     thresholds: Annotated[
         str, typer.Option("--thresholds", help="Comma-separated spread thresholds in percent.")
@@ -142,11 +163,14 @@ def stats(
     ),
 ) -> None:
     """Rows, % missing, spread min/mean/p50/p95/p99/max and seconds above each threshold."""
+    from rich.console import Console
+
     from bitsodata.lake.stats import parse_thresholds, spread_stats
 
-    result = spread_stats(
-        _lake(lake), book, parse_time(start), parse_time(end), parse_thresholds(thresholds)
-    )
+    first, last = parse_range(start, end)
+    chosen = _check_book(book)
+    limits = parse_thresholds(thresholds)
+    result = spread_stats(_lake(lake), chosen, first, last, limits)
     if fmt is StatsFormat.json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     else:
