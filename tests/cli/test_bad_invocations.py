@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from bitsodata.cli.edge import ErrorEdge
 from bitsodata.cli.main import app
 from tests.cli.outcome import error_line
+from tests.cli.test_help import all_commands
 
 SECRET = "s3cr3t-Value-1234"
 
@@ -259,18 +260,10 @@ def test_a_bad_invocation_is_one_clear_line_and_writes_nothing(
     assert snapshot(workdir) == before, "a refused command wrote something"
 
 
-def _commands(group: Any, prefix: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
-    found: set[tuple[str, ...]] = set()
-    for name, cmd in group.commands.items():
-        if hasattr(cmd, "commands"):
-            found |= _commands(cmd, (*prefix, name))
-        else:
-            found.add((*prefix, name))
-    return found
-
-
 def test_the_table_covers_every_command() -> None:
-    every = _commands(typer.main.get_command(app))
+    root = typer.main.get_command(app)
+    paths = all_commands(root)
+    every = {p for p in paths if not any(q[: len(p)] == p and q != p for q in paths)}
     tried = {c.args[i : i + 2] for c in CASES.values() for i in range(len(c.args) - 1)}
     assert every - tried == set(), "commands without a bad invocation in the table"
 

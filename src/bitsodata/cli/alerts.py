@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bitsodata.cli import guards
+from bitsodata.cli.lazy import sub_app
 from bitsodata.cli.state import STATE
 from bitsodata.cli.times import TIME_HELP, parse_time
 from bitsodata.errors import ConfigError
@@ -23,7 +24,7 @@ ALL_BOOKS = "*"
 SEVERITIES = ("info", "warning", "critical")
 """``bitsodata.alerts.rules.SEVERITIES`` (a test keeps them equal)."""
 
-app = typer.Typer(help="Manage, test and replay spread alert rules.", no_args_is_help=True)
+app = sub_app("alerts")
 
 FileOption = Annotated[
     Path | None,

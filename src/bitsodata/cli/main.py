@@ -1,8 +1,8 @@
 """Root of the CLI: sub-apps ``simulate``, ``spread``, ``alerts``, ``warehouse``.
 
 Failures are translated once, in ``cli.edge``: one ``error: ...`` line on stderr and a non-zero
-exit. The command modules import their library modules inside the commands, so ``--help`` and
-argument errors answer without loading DuckDB, Arrow or aiohttp.
+exit. The sub-apps load when named (``cli.lazy``) and import their library modules inside the
+commands, so ``--help`` and argument errors answer without loading DuckDB, Arrow or aiohttp.
 """
 
 from __future__ import annotations
@@ -13,22 +13,20 @@ from typing import Annotated
 import typer
 
 from bitsodata import __version__
-from bitsodata.cli import alerts, simulate, spread, warehouse
 from bitsodata.cli.edge import ErrorEdge
+from bitsodata.cli.lazy import LazyRoot
 from bitsodata.cli.state import STATE
 
 app = typer.Typer(
     name="bitsodata",
-    cls=ErrorEdge,
+    cls=LazyRoot,
     help="Bitso spread monitor and user-activity warehouse.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: Rich's renderer costs more than the rest of --help
 )
-app.add_typer(simulate.app, name="simulate")
-app.add_typer(spread.app, name="spread")
-app.add_typer(alerts.app, name="alerts")
-app.add_typer(warehouse.app, name="warehouse")
+# simulate, spread, alerts, warehouse: see cli.lazy.SUB_APPS
 
 
 def _version(value: bool) -> None:

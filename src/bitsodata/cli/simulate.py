@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bitsodata.cli import guards
+from bitsodata.cli.lazy import sub_app
 from bitsodata.errors import ConfigError
 from bitsodata.simulator.config import SimConfig
 from bitsodata.simulator.faults import FAULTS, parse_fault
@@ -16,9 +17,7 @@ from bitsodata.simulator.faults import FAULTS, parse_fault
 if TYPE_CHECKING:  # aiohttp and the market model load when the server starts
     from bitsodata.simulator.server import SimulatorServer
 
-app = typer.Typer(
-    help="Run a Bitso-compatible exchange offline (REST + WebSocket).", no_args_is_help=True
-)
+app = sub_app("simulate")
 
 _FAULT_HELP = (
     "Switch a fault on at start, NAME[:BOOK][=VALUE][@CHANCE]; repeatable. Known: "

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bitsodata.cli import guards, warehouse_data
+from bitsodata.cli.lazy import sub_app
 from bitsodata.cli.state import STATE
 from bitsodata.errors import WarehouseError
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:  # DuckDB, Arrow and rich load only when a command runs (fast 
 
     from bitsodata.warehouse.loader import LoadReport
 
-app = typer.Typer(help="Build and query the user-activity warehouse.", no_args_is_help=True)
+app = sub_app("warehouse")
 warehouse_data.register(app)  # sample, land, fetch-sample
 
 DbOption = Annotated[
