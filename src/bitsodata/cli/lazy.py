@@ -8,6 +8,7 @@ crash spends its first second observing, not parsing the warehouse's options.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import typer
@@ -44,25 +45,49 @@ def _group() -> None:
     pass
 
 
+class LazyCommands(MutableMapping[str, Command]):
+    """A group's commands where the sub-apps of ``SUB_APPS`` are built on first lookup (code
+    that walks ``group.commands`` keeps working; listing the names loads nothing)."""
+
+    def __init__(self, eager: MutableMapping[str, Command]) -> None:
+        self._eager = dict(eager)
+        self._loaded: dict[str, Command] = {}
+
+    def __getitem__(self, name: str) -> Command:
+        if name in self._eager:
+            return self._eager[name]
+        if name not in SUB_APPS:
+            raise KeyError(name)
+        if name not in self._loaded:
+            module = importlib.import_module(SUB_APPS[name][0])
+            command = typer.main.get_command(module.app)
+            command.name = name
+            self._loaded[name] = command
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: Command) -> None:
+        self._eager[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._eager[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._eager
+        yield from (name for name in SUB_APPS if name not in self._eager)
+
+    def __len__(self) -> int:
+        return len(set(self._eager) | set(SUB_APPS))
+
+
 class LazyRoot(ErrorEdge):
     """The root group: its own commands, plus the sub-apps of ``SUB_APPS`` built on first use."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._loaded: dict[str, Command] = {}
+        self.commands = LazyCommands(self.commands)
 
     def list_commands(self, ctx: Context) -> list[str]:
-        return [*super().list_commands(ctx), *SUB_APPS]
-
-    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
-        if cmd_name not in SUB_APPS:
-            return super().get_command(ctx, cmd_name)
-        if cmd_name not in self._loaded:
-            module = importlib.import_module(SUB_APPS[cmd_name][0])
-            command = typer.main.get_command(module.app)
-            command.name = cmd_name
-            self._loaded[cmd_name] = command
-        return self._loaded[cmd_name]
+        return list(self.commands)
 
     def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
         rows = [(name, SUB_APPS[name][1]) for name in SUB_APPS]
