@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -30,13 +31,18 @@ def _env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("BITSODATA_")}
 
 
-def wall(command: list[str], runs: int) -> list[float]:
-    """Wall seconds of ``runs`` runs of ``command`` (output discarded)."""
+def wall(command: list[str], runs: int, cpu: list[float] | None = None) -> list[float]:
+    """Wall seconds of ``runs`` runs of ``command`` (output discarded); each run's CPU seconds
+    (user + system) go to ``cpu``: they hold still when other work shares the machine."""
     times = []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         subprocess.run(command, stdout=subprocess.DEVNULL, check=True, env=_env())
         times.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if cpu is not None:
+            cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     return times
 
 
@@ -75,8 +81,10 @@ def run(quick: bool) -> list[dict[str, Any]]:
     runs = 5 if quick else 11
     floor = statistics.median(wall([sys.executable, "-c", "pass"], runs))
     wall([*CLI, "--help"], 1)  # bytecode written, files cached
-    help_runs = wall([sys.executable, "-m", "bitsodata", "--help"], runs)
+    help_cpu: list[float] = []
+    help_runs = wall([sys.executable, "-m", "bitsodata", "--help"], runs, help_cpu)
     help_median = statistics.median(help_runs)
+    load = os.getloadavg()[0]
     firsts = []
     sim, rest, ws = spawn_exchange(["--port", "0", "--seed", "3", "--ka-interval", "1"])
     try:
@@ -97,7 +105,9 @@ def run(quick: bool) -> list[dict[str, Any]]:
             "target": f"<= {HELP_TARGET} s",
             "passed": help_median <= HELP_TARGET,
             "notes": f"baseline: python -c pass in the same run; {runs} runs each, "
-            f"min {min(help_runs):.3f} s, max {max(help_runs):.3f} s",
+            f"min {min(help_runs):.3f} s, max {max(help_runs):.3f} s, CPU median "
+            f"{statistics.median(help_cpu):.3f} s; load average {load:.1f} on {os.cpu_count()} "
+            "cores",
         },
         {
             "name": "spread collect start -> first ok row (worst run)",
@@ -105,7 +115,8 @@ def run(quick: bool) -> list[dict[str, Any]]:
             "unit": "s",
             "target": f"<= {FIRST_OK_TARGET} s",
             "passed": worst <= FIRST_OK_TARGET,
-            "notes": f"against the simulator; every run: {notes}",
+            "notes": f"against the simulator; every run: {notes}; load average "
+            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
         },
         {
             "name": "spread collect start -> first ok row (median)",

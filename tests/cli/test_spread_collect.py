@@ -23,6 +23,11 @@ def test_books_are_split_trimmed_and_deduplicated() -> None:
         parse_books(" , ")
 
 
+def test_the_metrics_address_flags_reach_the_settings() -> None:
+    got = overrides(metrics_port=9108, metrics_host="0.0.0.0")
+    assert got == {"monitor": {"metrics_port": 9108, "metrics_host": "0.0.0.0"}}
+
+
 def test_only_given_options_override_settings() -> None:
     got = overrides(books=("eth_mxn",), lake=None, fmt="csv", ws_url="ws://x", journal_dir=None)
     assert got == {
