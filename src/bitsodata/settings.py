@@ -301,6 +301,8 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     """
     env_path = os.environ.get(ENV_CONFIG)
     path = config_file or (Path(env_path) if env_path else None)
+    if path is not None and path.is_dir():
+        raise ConfigError(f"settings file {path} is a folder, not a file")
     if path is not None and not path.is_file():
         raise ConfigError("settings file not found", path=str(path))
     check_environment(os.environ)

@@ -42,6 +42,7 @@ CASES: dict[str, Case] = {
     # settings: files, environment, values
     "config-broken-toml": case("--config", "broken.toml", "alerts", "list", says="not valid TOML"),
     "config-missing": case("--config", "nope.toml", "alerts", "list", says="not found"),
+    "config-folder": case("--config", "batch", "alerts", "list", says="is a folder"),
     "config-unknown-key": case(
         "--config", "typo.toml", "alerts", "list", says="unknown setting monitor.window_secnds"
     ),
@@ -197,6 +198,15 @@ CASES: dict[str, Case] = {
         "warehouse", "erd", "--out", "afile/e.svg", "--db", "empty.duckdb", says="afile is a file"
     ),
     "compact-missing-db": case("warehouse", "compact", "--db", "gone.duckdb", says="no warehouse"),
+    "compact-empty-db": case("warehouse", "compact", "--db", "empty.duckdb", says="holds no"),
+    "checks-empty-db": case("warehouse", "checks", "--db", "empty.duckdb", says="holds no"),
+    "export-empty-db": case(
+        "warehouse", "export", "--out", "x", "--db", "empty.duckdb", says="holds no warehouse"
+    ),
+    "erd-empty-db": case("warehouse", "erd", "--db", "empty.duckdb", says="holds no warehouse"),
+    "ask-postgres-password": case(
+        *ACTIVE, "--db", "postgresql://u:pw-Secret@127.0.0.1:1/db", says="cannot connect"
+    ),
     "sample-out-under-file": case(
         "warehouse", "sample", "--out", "afile/s", says="afile is a file"
     ),
@@ -257,6 +267,7 @@ def test_a_bad_invocation_is_one_clear_line_and_writes_nothing(
     line = error_line(result)
     assert bad.says in line, line
     assert "datetime." not in line and "pydantic" not in line and "input_value" not in line
+    assert "pw-Secret" not in result.output, "a password reached the output"
     assert snapshot(workdir) == before, "a refused command wrote something"
 
 

@@ -10,6 +10,7 @@ import errno
 import os
 import socket
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from bitsodata.errors import ConfigError, LakeError, WarehouseError
 
@@ -75,6 +76,15 @@ def writable_lake(url: str) -> str:
     if not url.startswith("s3://"):
         writable_dir(Path(url.removeprefix("file://")), "the lake")
     return url
+
+
+def shown_url(url: str) -> str:
+    """A database URL fit for a message: the password replaced by ``***``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def is_duckdb_file(path: Path) -> bool:

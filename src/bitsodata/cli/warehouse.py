@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -16,6 +18,7 @@ from bitsodata.errors import WarehouseError
 if TYPE_CHECKING:  # DuckDB, Arrow and rich load only when a command runs (fast --help)
     from rich.progress import Progress
 
+    from bitsodata.warehouse.db import Database
     from bitsodata.warehouse.loader import LoadReport
 
 app = sub_app("warehouse")
@@ -36,6 +39,22 @@ def _db(db: str | None) -> str:
 
 def _existing_db(db: str | None) -> str:
     return guards.existing_warehouse(_db(db))
+
+
+@contextmanager
+def _warehouse(db: str | None) -> Iterator[Database]:
+    """An open warehouse that already holds the warehouse's tables (nothing is created in it)."""
+    from bitsodata.warehouse.loader import open_db
+    from bitsodata.warehouse.runner import has_schema
+
+    url = _existing_db(db)
+    with open_db(url) as handle:
+        if not has_schema(handle):
+            raise WarehouseError(
+                f"{guards.shown_url(url)} holds no warehouse yet: load a batch first "
+                "(bitsodata warehouse load)"
+            )
+        yield handle
 
 
 def _parse_day(text: str) -> date:
@@ -183,18 +202,10 @@ def ask(
         "date_to": date_to,
         "currency": currency,
     }
-    from bitsodata.warehouse.loader import open_db
-    from bitsodata.warehouse.runner import has_schema
-
     wanted = QUESTIONS[question].params if question in QUESTIONS else ()
     params = check_params(question, {k: v for k, v in given.items() if k in wanted})
     zone = tz or STATE.settings().warehouse.timezone
-    with open_db(_existing_db(db)) as handle:
-        if not has_schema(handle):
-            raise WarehouseError(
-                f"{handle.url} holds no warehouse yet: load a batch first "
-                "(bitsodata warehouse load)"
-            )
+    with _warehouse(db) as handle:
         answer = ask_question(handle, question, tz=zone, **params)
     shown = params if zone == "UTC" else {**params, "tz": zone}
     typer.echo(format_answer(question, shown, answer, fmt))
@@ -211,9 +222,9 @@ def export(
     """Write one CSV (and one Parquet file) per output table."""
     from bitsodata.warehouse.export import export_tables
 
-    target = _existing_db(db)
     guards.writable_dir(out, "--out")
-    paths = export_tables(target, out, parquet=parquet)
+    with _warehouse(db) as handle:
+        paths = export_tables(handle, out, parquet=parquet)
     typer.echo(f"{len(paths)} files written to {out}")
 
 
@@ -230,13 +241,13 @@ def erd(
     """Draw the entity-relationship diagram of the live schema as SVG (and Mermaid)."""
     from bitsodata.warehouse.erd import write_erd, write_mermaid
 
-    target = _existing_db(db)
     guards.writable_file(out, "--out")
     if mermaid is not None:
         guards.writable_file(mermaid, "--mermaid")
-    write_erd(target, out)
-    if mermaid is not None:
-        write_mermaid(target, mermaid)
+    with _warehouse(db) as handle:
+        write_erd(handle, out)
+        if mermaid is not None:
+            write_mermaid(handle, mermaid)
     typer.echo(f"ERD written to {out}")
 
 
@@ -251,7 +262,8 @@ def checks(
     if fmt not in ("table", "json"):
         raise WarehouseError("--format must be table or json")
 
-    results = run_checks(_existing_db(db))
+    with _warehouse(db) as handle:
+        results = run_checks(handle)
     typer.echo(format_results(results, fmt))
     if any(not r.passed for r in results):
         raise typer.Exit(1)
@@ -269,10 +281,9 @@ def compact(
     force: Annotated[bool, typer.Option("--force", help="Rewrite whatever the share.")] = False,
 ) -> None:
     """Keep dim_user in user order (DuckDB): rewrite it once daily loads scattered enough rows."""
-    from bitsodata.warehouse.loader import open_db
     from bitsodata.warehouse.upkeep import compact as run_compact
 
-    with open_db(_existing_db(db)) as handle:
+    with _warehouse(db) as handle:
         done = run_compact(handle, share=share, force=force)
     verdict = "rewritten in user order" if done.rewritten else "left as is"
     typer.echo(
