@@ -12,8 +12,7 @@ import typer
 
 from bitsodata.cli import guards
 from bitsodata.cli.state import STATE
-from bitsodata.cli.times import TIME_HELP
-from bitsodata.cli.times import parse_time as parse_cli_time
+from bitsodata.cli.times import TIME_HELP, parse_time
 from bitsodata.errors import ConfigError
 
 if TYPE_CHECKING:  # DuckDB, Arrow, rich and pydantic load only when a lake command runs
@@ -39,11 +38,6 @@ class StatsFormat(StrEnum):
 
     table = "table"
     json = "json"
-
-
-def parse_time(text: str, option: str = "time") -> int:
-    """Epoch seconds of an ISO date or instant, epoch seconds, ``now``, ``-15m``, ``-7d`` ..."""
-    return parse_cli_time(text, option)
 
 
 def parse_range(start: str, end: str) -> tuple[int, int]:
