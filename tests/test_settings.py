@@ -144,8 +144,6 @@ def test_command_line_overrides_are_named_as_such() -> None:
         ("monitor", {"books": ()}, "at least one book"),
         ("exchange", {"rest_url": "api.bitso.com"}, "https://host"),
         ("exchange", {"ws_url": "https://ws.bitso.com"}, "wss://host"),
-        ("lake", {"url": "gs://bucket/x"}, "s3://bucket/prefix"),
-        ("lake", {"url": "s3://"}, "needs a bucket"),
         ("warehouse", {"db": "mysql://u@h/db"}, "mysql:// is not supported"),
     ],
 )

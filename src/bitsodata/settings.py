@@ -156,18 +156,6 @@ class LakeSettings(Section):
     upload_retry_seconds: float = Field(default=5.0, ge=0)
     """After a failed upload, writes only queue for this long before trying the store again."""
 
-    @field_validator("url")
-    @classmethod
-    def _url(cls, url: str) -> str:
-        if not url.strip():
-            raise ValueError("needs a folder or s3://bucket/prefix")
-        if url.startswith("s3://"):
-            if not url.removeprefix("s3://").partition("/")[0]:
-                raise ValueError("an s3:// URL needs a bucket: s3://bucket/prefix")
-        elif "://" in url and not url.startswith("file://"):
-            raise ValueError("must be a local folder or s3://bucket/prefix")
-        return url
-
 
 class AlertSettings(Section):
     """Alert rules and where alerts go."""

@@ -65,7 +65,9 @@ CASES: dict[str, Case] = {
         "spread", "collect", "--journal-dir", "afile/j", says="afile is a file"
     ),
     "collect-lake-is-file": case("spread", "collect", "--lake", "afile", says="afile is a file"),
-    "collect-lake-scheme": case("spread", "collect", "--lake", "gs://b/x", says="lake.url"),
+    "collect-lake-scheme": case(
+        "spread", "collect", "--lake", "gs://b/x", says="not a local folder or s3://"
+    ),
     "collect-s3-no-bucket": case("spread", "collect", "--lake", "s3://", says="needs a bucket"),
     "collect-port-range": case(
         "spread", "collect", "--metrics-port", "99999", says="--metrics-port"

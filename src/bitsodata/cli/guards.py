@@ -57,9 +57,21 @@ def existing_dir(path: Path, what: str) -> Path:
     return path
 
 
+def lake_url(url: str) -> str:
+    """A local folder, ``file://`` path or ``s3://bucket/prefix``; anything else is refused."""
+    if not url.strip():
+        raise LakeError("the lake needs a folder or s3://bucket/prefix")
+    if url.startswith("s3://"):
+        if not url.removeprefix("s3://").partition("/")[0]:
+            raise LakeError(f"the lake URL {url} needs a bucket: s3://bucket/prefix")
+    elif "://" in url and not url.startswith("file://"):
+        raise LakeError(f"the lake {url} is not a local folder or s3://bucket/prefix")
+    return url
+
+
 def readable_lake(url: str) -> str:
     """A local lake must be a readable folder (an S3 lake is checked by its first request)."""
-    if url.startswith("s3://"):
+    if lake_url(url).startswith("s3://"):
         return url
     path = Path(url.removeprefix("file://"))
     if not path.exists():
@@ -73,7 +85,7 @@ def readable_lake(url: str) -> str:
 
 def writable_lake(url: str) -> str:
     """A local lake must be a folder we can create or write."""
-    if not url.startswith("s3://"):
+    if not lake_url(url).startswith("s3://"):
         writable_dir(Path(url.removeprefix("file://")), "the lake")
     return url
 
