@@ -83,6 +83,11 @@ CASES: dict[str, Case] = {
     "collect-bad-book": case("spread", "collect", "--books", "BTC/MXN", says="not a book id"),
     "collect-format": case("spread", "collect", "--format", "xlsx", says="monitor.format"),
     "collect-duration": case("spread", "collect", "--duration", "0", says="--duration"),
+    "collect-duration-nan": case("spread", "collect", "--duration", "nan", says="--duration"),
+    "collect-duration-inf": case("spread", "collect", "--duration", "inf", says="finite"),
+    "sim-speed-inf": case("simulate", "exchange", "--ka-interval", "inf", says="--ka-interval"),
+    "sample-scale-inf": case("warehouse", "sample", "--out", "s", "--scale", "inf", says="finite"),
+    "query-empty": case("spread", "query", " ", says="give a SQL statement"),
     "collect-rules-missing": case(
         "spread", "collect", "--alerts", "gone.toml", says="rules file not found"
     ),

@@ -7,6 +7,7 @@ be creatable, every file it reads to exist, every port to be free, before the fi
 from __future__ import annotations
 
 import errno
+import math
 import os
 import socket
 from pathlib import Path
@@ -16,6 +17,13 @@ from bitsodata.errors import ConfigError, LakeError, WarehouseError
 
 DUCKDB_MAGIC = b"DUCK"
 """Bytes 8-11 of every DuckDB database file."""
+
+
+def finite(option: str, value: float) -> float:
+    """A number option must be a finite number (``nan`` and ``inf`` parse as floats)."""
+    if not math.isfinite(value):
+        raise ConfigError(f"{option} must be a finite number")
+    return value
 
 
 def _first_existing(path: Path) -> Path:

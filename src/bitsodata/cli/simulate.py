@@ -93,6 +93,15 @@ def exchange(
     Prints `REST http://HOST:PORT/v3` and `WS ws://HOST:PORT/ws` once listening.
     """
     names = _books(books)
+    for option, value in {
+        "--speed": speed,
+        "--ka-interval": ka_interval,
+        "--rate-limit-window": rate_limit_window,
+        "--lockout-seconds": lockout_seconds,
+        "--block-seconds": block_seconds,
+        "--update-rate": update_rate,
+    }.items():
+        guards.finite(option, value)
     for path in replay or ():
         if not path.exists():
             raise ConfigError(f"--replay {path} does not exist")

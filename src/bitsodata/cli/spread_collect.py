@@ -124,7 +124,7 @@ def collect(
     """Collect one observation per book per second into window files in the lake."""
     from bitsodata.monitor.app import run_collector
 
-    if duration is not None and duration <= 0:
+    if duration is not None and (guards.finite("--duration", duration) <= 0):
         raise ConfigError("--duration must be positive", value=duration)
     settings = STATE.settings(
         **overrides(

@@ -135,6 +135,10 @@ def query(
 
     from bitsodata.lake.query import run_query
 
+    if not sql.strip():
+        raise ConfigError(
+            "give a SQL statement over the `spreads` view, e.g. 'select * from spreads'"
+        )
     result = run_query(_lake(lake), sql)
     if fmt is QueryFormat.csv:
         typer.echo(format_csv(result), nl=False)

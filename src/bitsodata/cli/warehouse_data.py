@@ -73,6 +73,7 @@ def sample(
 ) -> None:
     """Generate the five challenge CSV files with realistic data and the real quirks."""
     started = time.perf_counter()
+    guards.finite("--scale", scale)
     guards.writable_dir(out, "--out")
     from bitsodata.warehouse.sample import generate
 
