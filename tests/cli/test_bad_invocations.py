@@ -46,6 +46,22 @@ CASES: dict[str, Case] = {
     "config-unknown-key": case(
         "--config", "typo.toml", "alerts", "list", says="unknown setting monitor.window_secnds"
     ),
+    "env-typo-sim": case("simulate", "exchange", says="BITSODATA_BOGUS__X", BOGUS__X="1"),
+    "env-typo-sample": case(
+        "warehouse", "sample", "--out", "s", says="BITSODATA_LAKE_URL", LAKE_URL="x"
+    ),
+    "config-broken-land": case(
+        "--config",
+        "broken.toml",
+        "warehouse",
+        "land",
+        "--source",
+        "batch",
+        "--out",
+        "l",
+        says="not valid TOML",
+    ),
+    "env-typo-fetch": case("warehouse", "fetch-sample", "--out", "f", says="BITSODATA_X", X="1"),
     "env-log-level": case("alerts", "list", says="logging.level", LOGGING__LEVEL="LOUD"),
     "env-single-underscore": case("alerts", "list", says="BITSODATA_LAKE_URL", LAKE_URL="x"),
     "env-unknown-section": case("alerts", "list", says="BITSODATA_BOGUS__X", BOGUS__X="1"),

@@ -10,6 +10,7 @@ import typer
 
 from bitsodata.cli import guards
 from bitsodata.cli.lazy import sub_app
+from bitsodata.cli.state import STATE
 from bitsodata.errors import ConfigError
 from bitsodata.simulator.config import SimConfig
 from bitsodata.simulator.faults import FAULTS, parse_fault
@@ -92,6 +93,7 @@ def exchange(
 
     Prints `REST http://HOST:PORT/v3` and `WS ws://HOST:PORT/ws` once listening.
     """
+    STATE.check()
     names = _books(books)
     for option, value in {
         "--speed": speed,

@@ -23,5 +23,12 @@ class CliState:
         configure_logging(settings.logging.level, settings.logging.format)
         return settings
 
+    def check(self) -> None:
+        """Refuse a broken settings file or a mistyped ``BITSODATA_*`` variable, also in the
+        commands that need no setting (a typo must not pass silently anywhere)."""
+        from bitsodata.settings import load_settings
+
+        load_settings(self.config_file)
+
 
 STATE = CliState()

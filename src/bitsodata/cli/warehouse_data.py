@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bitsodata.cli import guards
+from bitsodata.cli.state import STATE
 from bitsodata.errors import WarehouseError
 
 if TYPE_CHECKING:  # the heavy modules load only when a command runs, so --help stays fast
@@ -73,6 +74,7 @@ def sample(
 ) -> None:
     """Generate the five challenge CSV files with realistic data and the real quirks."""
     started = time.perf_counter()
+    STATE.check()
     guards.finite("--scale", scale)
     guards.writable_dir(out, "--out")
     from bitsodata.warehouse.sample import generate
@@ -100,6 +102,7 @@ def land_cmd(
     """Split snapshots into daily batches by event date (UTC), optionally with late rows."""
     from bitsodata.warehouse.landing import land
 
+    STATE.check()
     chosen = _parse_day(day)
     guards.existing_dir(source, "--source")
     guards.writable_dir(out, "--out")
@@ -121,6 +124,7 @@ def fetch_cmd(
     from bitsodata.settings import check_url
     from bitsodata.warehouse.fetch import fetch_sample
 
+    STATE.check()
     try:
         check_url(base_url, ("https", "http"))
     except ValueError as exc:
