@@ -2,7 +2,9 @@
 
 Sources, strongest first: explicit overrides (CLI flags), environment variables
 ``BITSODATA_<SECTION>__<KEY>``, a TOML file (``--config`` or ``BITSODATA_CONFIG``), defaults.
-Unknown keys are an error everywhere, so a typo never silently falls back to a default.
+Unknown keys are an error everywhere (file, environment: a ``BITSODATA_*`` variable that names no
+setting), so a typo never silently falls back to a default. Errors name the key and its source,
+never its value: the value may be a secret.
 """
 
 from __future__ import annotations
