@@ -28,6 +28,8 @@ logic decides by type (``isinstance(exc, Transient)``), never by message text.
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from pathlib import PurePath
 from typing import Any
 
 
@@ -52,8 +54,19 @@ class BitsodataError(Exception):
     def __str__(self) -> str:
         if not self.context:
             return self.message
-        extras = ", ".join(f"{k}={v!r}" for k, v in self.context.items())
-        return f"{self.message} ({extras})"
+        extras = ", ".join(f"{k}={show(v)}" for k, v in self.context.items() if v is not None)
+        return f"{self.message} ({extras})" if extras else self.message
+
+
+def show(value: Any) -> str:
+    """A context value as a user reads it: dates in ISO form, text quoted, no Python reprs."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, str | PurePath):
+        return f'"{value}"'
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(show(v) for v in value)
+    return str(value)
 
 
 class ConfigError(BitsodataError, Terminal):

@@ -11,8 +11,9 @@ from typer.testing import CliRunner
 
 from bitsodata.cli.main import app
 from bitsodata.cli.spread_collect import overrides, parse_books
-from bitsodata.errors import BitsodataError, ConfigError
+from bitsodata.errors import ConfigError
 from bitsodata.lake.windowfile import FILE_COLUMNS
+from tests.cli.outcome import error_line
 from tests.fakes.exchange import RunningExchange, exchange, make_exchange  # noqa: F401
 
 
@@ -20,6 +21,11 @@ def test_books_are_split_trimmed_and_deduplicated() -> None:
     assert parse_books(" btc_mxn, usd_mxn ,btc_mxn,") == ("btc_mxn", "usd_mxn")
     with pytest.raises(ConfigError):
         parse_books(" , ")
+
+
+def test_the_metrics_address_flags_reach_the_settings() -> None:
+    got = overrides(metrics_port=9108, metrics_host="0.0.0.0")
+    assert got == {"monitor": {"metrics_port": 9108, "metrics_host": "0.0.0.0"}}
 
 
 def test_only_given_options_override_settings() -> None:
@@ -35,7 +41,7 @@ def test_only_given_options_override_settings() -> None:
     [
         (["--window-seconds", "7"], "window_seconds must divide"),
         (["--books", "BTC/MXN"], "not a book id"),
-        (["--format", "xlsx"], "invalid settings"),
+        (["--format", "xlsx"], "invalid setting monitor.format"),
         (["--duration", "0"], "--duration must be positive"),
     ],
 )
@@ -47,8 +53,7 @@ def test_bad_options_are_refused_before_anything_runs(
         ["spread", "collect", *args,
          "--journal-dir", str(tmp_path / "j"), "--lake", str(tmp_path / "lake")],
     )  # fmt: skip
-    assert result.exit_code == 1
-    assert isinstance(result.exception, BitsodataError) and message in str(result.exception)
+    assert message in error_line(result)
     assert not (tmp_path / "lake").exists()  # refused before the collector started
 
 

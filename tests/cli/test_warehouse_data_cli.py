@@ -16,7 +16,6 @@ from aiohttp import web
 from typer.testing import CliRunner
 
 from bitsodata.cli.warehouse_data import register
-from bitsodata.errors import WarehouseError
 from bitsodata.warehouse.fetch import SAMPLE_FILES
 from bitsodata.warehouse.sample import HEADERS
 
@@ -54,8 +53,7 @@ def test_sample_then_land_then_land_one_day(tmp_path: Path) -> None:
 def test_land_rejects_a_malformed_day(tmp_path: Path) -> None:
     args = ["land", "--source", str(tmp_path), "--out", str(tmp_path), "--day", "2021-3-x"]
     result = runner.invoke(app, args)
-    assert isinstance(result.exception, WarehouseError)
-    assert "YYYY-MM-DD" in str(result.exception)
+    assert "YYYY-MM-DD" in str(result.exception)  # the sub-app alone: the root app prints it
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import pytest
 from typer.testing import CliRunner
 
 from bitsodata.cli.main import app
-from bitsodata.errors import ConfigError
 from bitsodata.simulator import SimConfig, SimulatorServer
 
 OPTIONS = [
@@ -88,9 +87,9 @@ def test_prints_one_line_per_endpoint_and_stops_cleanly_on_sigterm() -> None:
 
 def test_a_bad_fault_is_a_clear_error() -> None:
     result = CliRunner().invoke(app, ["simulate", "exchange", "--fault", "meltdown"])
-    assert isinstance(result.exception, ConfigError)  # main() prints it and exits 1
-    assert "unknown fault 'meltdown'" in str(result.exception)
-    assert "wide_spread" in str(result.exception), "the message lists the known faults"
+    assert result.exit_code == 1
+    assert "unknown fault 'meltdown'" in result.stderr
+    assert "wide_spread" in result.stderr, "the message lists the known faults"
 
 
 @pytest.mark.parametrize(
@@ -99,7 +98,7 @@ def test_a_bad_fault_is_a_clear_error() -> None:
 def test_bad_options_are_refused(args: list[str]) -> None:
     result = CliRunner().invoke(app, ["simulate", "exchange", *args])
     assert result.exit_code != 0
-    assert result.exception is None or isinstance(result.exception, (ConfigError, SystemExit))
+    assert result.stderr.startswith("error: ") and len(result.stderr.splitlines()) == 1
 
 
 def test_printed_urls_bracket_an_ipv6_host() -> None:

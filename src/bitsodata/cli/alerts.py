@@ -3,28 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bitsodata.alerts.events import AlertEvent
-from bitsodata.alerts.rules import (
-    ALL_BOOKS,
-    DEFAULT_RULES,
-    SEVERITIES,
-    Rule,
-    RulesFile,
-    load_rules,
-    rule_from_mapping,
-    save_rules,
-    to_decimal,
-)
+from bitsodata.cli import guards
+from bitsodata.cli.lazy import sub_app
 from bitsodata.cli.state import STATE
+from bitsodata.cli.times import TIME_HELP, parse_time
 from bitsodata.errors import ConfigError
-from bitsodata.lake.layout import check_book
 
-app = typer.Typer(help="Manage, test and replay spread alert rules.", no_args_is_help=True)
+if TYPE_CHECKING:  # the rule engine loads when a command runs, so --help stays fast
+    from bitsodata.alerts.events import AlertEvent
+    from bitsodata.alerts.rules import Rule
+
+ALL_BOOKS = "*"
+"""``bitsodata.alerts.rules.ALL_BOOKS`` (a test keeps them equal)."""
+SEVERITIES = ("info", "warning", "critical")
+"""``bitsodata.alerts.rules.SEVERITIES`` (a test keeps them equal)."""
+
+app = sub_app("alerts")
 
 FileOption = Annotated[
     Path | None,
@@ -43,12 +43,25 @@ def _rules_path(file: Path | None, *, required: bool) -> Path | None:
 
 
 def _book(book: str | None) -> str | None:
+    from bitsodata.lake.layout import check_book
+
     if book is None:
         return None
     try:
         return check_book(book)
-    except ValueError as exc:
-        raise ConfigError(f"not a book id: {book!r} (expected e.g. btc_mxn)") from exc
+    except ValueError:
+        raise ConfigError(f"not a book id: {book!r} (expected e.g. btc_mxn)") from None
+
+
+def _percent(text: str, option: str) -> Decimal:
+    """A finite number of percent; ``nan``, ``inf`` and words are refused."""
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        value = Decimal("nan")
+    if not value.is_finite():
+        raise ConfigError(f"{option} must be a number in percent, e.g. 0.62 (got {text!r})")
+    return value
 
 
 def format_rules(rules: Sequence[Rule]) -> str:
@@ -75,6 +88,8 @@ def format_event(event: AlertEvent) -> str:
 @app.command("list")
 def list_rules(file: FileOption = None) -> None:
     """Show the rules in force (the defaults when no rules file is set)."""
+    from bitsodata.alerts.rules import RulesFile
+
     path = _rules_path(file, required=False)
     rules = RulesFile(path).current()
     typer.echo(f"# {path if path is not None else 'default rules (no rules file)'}")
@@ -101,15 +116,18 @@ def add(
     ] = "warning",
 ) -> None:
     """Add a rule to the rules file (a new file starts from the default rules)."""
+    from bitsodata.alerts.rules import DEFAULT_RULES, load_rules, rule_from_mapping, save_rules
+
     path = _rules_path(file, required=True)
     assert path is not None
+    guards.writable_file(path, "the rules file")
     rules = load_rules(path) if path.exists() else DEFAULT_RULES
     if any(r.name == name for r in rules):
         raise ConfigError(f"rule {name!r} already exists; remove it first", path=str(path))
-    fields: dict[str, Any] = {"name": name, "book": book, "above": to_decimal(above, "above", name)}
+    fields: dict[str, Any] = {"name": name, "book": book, "above": _percent(above, "--above")}
     fields.update(for_seconds=for_seconds, severity=severity)
     if clear_below is not None:
-        fields["clear_below"] = to_decimal(clear_below, "clear_below", name)
+        fields["clear_below"] = _percent(clear_below, "--clear-below")
     rule = rule_from_mapping(fields)
     if not path.exists():
         typer.echo(f"creating {path} with the default rules")
@@ -123,6 +141,8 @@ def remove(
     file: FileOption = None,
 ) -> None:
     """Remove a rule from the rules file."""
+    from bitsodata.alerts.rules import load_rules, save_rules
+
     path = _rules_path(file, required=True)
     assert path is not None
     rules = load_rules(path)
@@ -141,7 +161,9 @@ def test(
     book: BookOption = None,
 ) -> None:
     """Show which rules a spread would fire."""
-    value = to_decimal(spread, "spread")
+    from bitsodata.alerts.rules import RulesFile
+
+    value = _percent(spread, "--spread")
     rules = RulesFile(_rules_path(file, required=False)).current()
     chosen = _book(book)
     for rule in rules:
@@ -157,10 +179,8 @@ def test(
 
 @app.command("replay")
 def replay(
-    start: Annotated[
-        str, typer.Option("--from", help="Start (ISO-8601 UTC or epoch s), inclusive.")
-    ],
-    end: Annotated[str, typer.Option("--to", help="End (ISO-8601 UTC or epoch s), exclusive.")],
+    start: Annotated[str, typer.Option("--from", help="Start, inclusive: " + TIME_HELP)],
+    end: Annotated[str, typer.Option("--to", help="End, exclusive: " + TIME_HELP)],
     lake: Annotated[
         str | None, typer.Option("--lake", help="Lake path or s3:// URL (default: settings).")
     ] = None,
@@ -168,11 +188,17 @@ def replay(
     book: BookOption = None,
 ) -> None:
     """Re-run the rules over stored observations and print what they would have sent."""
-    from bitsodata.alerts.replay import parse_time, replay_lake
+    from bitsodata.alerts.replay import replay_lake
+    from bitsodata.alerts.rules import RulesFile
 
+    first, last = parse_time(start, "--from"), parse_time(end, "--to")
+    if last <= first:
+        raise ConfigError("--to must be after --from")
+    chosen = _book(book)
     settings = STATE.settings(**({"lake": {"url": lake}} if lake else {}))
+    guards.readable_lake(settings.lake.url)
     rules = RulesFile(file or settings.alerts.rules_file).current()
-    report = replay_lake(settings.lake, rules, parse_time(start), parse_time(end), _book(book))
+    report = replay_lake(settings.lake, rules, first, last, chosen)
     for event in report.events:
         typer.echo(format_event(event))
     statuses = ", ".join(f"{k}={v}" for k, v in sorted(report.by_status.items())) or "none"

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-import signal
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bitsodata.simulator import FAULTS, SimConfig, SimulatorServer, parse_fault
-from bitsodata.simulator.server import serve
+from bitsodata.cli import guards
+from bitsodata.cli.lazy import sub_app
+from bitsodata.cli.state import STATE
+from bitsodata.errors import ConfigError
+from bitsodata.simulator.config import SimConfig
+from bitsodata.simulator.faults import FAULTS, parse_fault
 
-app = typer.Typer(
-    help="Run a Bitso-compatible exchange offline (REST + WebSocket).", no_args_is_help=True
-)
+if TYPE_CHECKING:  # aiohttp and the market model load when the server starts
+    from bitsodata.simulator.server import SimulatorServer
+
+app = sub_app("simulate")
 
 _FAULT_HELP = (
     "Switch a fault on at start, NAME[:BOOK][=VALUE][@CHANCE]; repeatable. Known: "
@@ -29,7 +32,10 @@ _FAULT_HELP = (
 def exchange(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[
-        int, typer.Option(help="Port for REST, WebSocket and control; 0 picks a free one.")
+        int,
+        typer.Option(
+            help="Port for REST, WebSocket and control; 0 picks a free one.", min=0, max=65_535
+        ),
     ] = 8765,
     books: Annotated[
         str,
@@ -87,10 +93,24 @@ def exchange(
 
     Prints `REST http://HOST:PORT/v3` and `WS ws://HOST:PORT/ws` once listening.
     """
+    STATE.check()
+    names = _books(books)
+    for option, value in {
+        "--speed": speed,
+        "--ka-interval": ka_interval,
+        "--rate-limit-window": rate_limit_window,
+        "--lockout-seconds": lockout_seconds,
+        "--block-seconds": block_seconds,
+        "--update-rate": update_rate,
+    }.items():
+        guards.finite(option, value)
+    for path in replay or ():
+        if not path.exists():
+            raise ConfigError(f"--replay {path} does not exist")
     config = SimConfig(
         host=host,
         port=port,
-        books=tuple(b.strip() for b in books.split(",") if b.strip()),
+        books=names,
         extra_books=extra_books,
         seed=seed,
         speed=speed,
@@ -106,10 +126,30 @@ def exchange(
         replay=tuple(replay or ()),
         replay_loop=replay_loop,
     )
+    guards.free_port(host, port, "--port")
+    import asyncio
+
     asyncio.run(_run(config))
 
 
+def _books(text: str) -> tuple[str, ...]:
+    from bitsodata.lake.layout import check_book
+
+    names = tuple(b.strip() for b in text.split(",") if b.strip())
+    for name in names:
+        try:
+            check_book(name)
+        except ValueError:
+            raise ConfigError(f"--books: not a book id: {name!r} (expected e.g. btc_mxn)") from None
+    return names
+
+
 async def _run(config: SimConfig) -> None:
+    import asyncio
+    import signal
+
+    from bitsodata.simulator.server import serve
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import typer
-
 from bitsodata.cli import spread_collect, spread_lake
+from bitsodata.cli.lazy import sub_app
 
-app = typer.Typer(
-    help="Collect order-book spreads into the lake and analyse them.", no_args_is_help=True
-)
+app = sub_app("spread")
 spread_collect.register(app)
 spread_lake.register(app)

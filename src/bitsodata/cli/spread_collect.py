@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from bitsodata.cli import guards
 from bitsodata.cli.state import STATE
 from bitsodata.errors import ConfigError
+
+if TYPE_CHECKING:
+    from bitsodata.settings import Settings
 
 
 def parse_books(text: str) -> tuple[str, ...]:
@@ -20,6 +23,25 @@ def parse_books(text: str) -> tuple[str, ...]:
     return books
 
 
+def preflight(settings: Settings) -> None:
+    """Everything the collector will touch, checked before it touches anything."""
+    from bitsodata.alerts.rules import load_rules
+
+    mon = settings.monitor
+    guards.writable_dir(mon.journal_dir, "the journal folder (monitor.journal_dir)")
+    guards.writable_lake(settings.lake.url)
+    if settings.lake.url.startswith("s3://"):
+        guards.writable_dir(
+            settings.lake.upload_queue_dir, "the upload queue (lake.upload_queue_dir)"
+        )
+    if settings.alerts.webhook_url is not None:
+        guards.writable_dir(settings.alerts.outbox_dir, "the alert outbox (alerts.outbox_dir)")
+    if settings.alerts.rules_file is not None:
+        load_rules(settings.alerts.rules_file)
+    if mon.metrics_port is not None:
+        guards.free_port(mon.metrics_host, mon.metrics_port, "the metrics port")
+
+
 def overrides(**options: Any) -> dict[str, dict[str, Any]]:
     """CLI options (None = not given) as settings section overrides."""
     where = {
@@ -27,6 +49,7 @@ def overrides(**options: Any) -> dict[str, dict[str, Any]]:
         "window_seconds": ("monitor", "window_seconds"),
         "fmt": ("monitor", "format"),
         "metrics_port": ("monitor", "metrics_port"),
+        "metrics_host": ("monitor", "metrics_host"),
         "journal_dir": ("monitor", "journal_dir"),
         "lake": ("lake", "url"),
         "alerts": ("alerts", "rules_file"),
@@ -83,7 +106,16 @@ def collect(
         typer.Option(help="Stop after this many seconds (default: until SIGINT/SIGTERM)."),
     ] = None,
     metrics_port: Annotated[
-        int | None, typer.Option(help="Serve Prometheus /metrics and /healthz on this port.")
+        int | None,
+        typer.Option(
+            help="Serve Prometheus /metrics and /healthz on this port.", min=0, max=65_535
+        ),
+    ] = None,
+    metrics_host: Annotated[
+        str | None,
+        typer.Option(
+            help="Interface of the metrics server (default 127.0.0.1; 0.0.0.0 = every interface)."
+        ),
     ] = None,
     journal_dir: Annotated[
         Path | None, typer.Option(help="Local journal folder (every observation lands here first).")
@@ -92,7 +124,7 @@ def collect(
     """Collect one observation per book per second into window files in the lake."""
     from bitsodata.monitor.app import run_collector
 
-    if duration is not None and duration <= 0:
+    if duration is not None and (guards.finite("--duration", duration) <= 0):
         raise ConfigError("--duration must be positive", value=duration)
     settings = STATE.settings(
         **overrides(
@@ -104,9 +136,13 @@ def collect(
             exchange_url=exchange_url,
             ws_url=ws_url,
             metrics_port=metrics_port,
+            metrics_host=metrics_host,
             journal_dir=journal_dir,
         )
     )
+    preflight(settings)
+    import asyncio
+
     report = asyncio.run(run_collector(settings, duration=duration))
     typer.echo(
         f"collected {report.ticks} ticks x {len(settings.monitor.books)} books, "

@@ -1,4 +1,4 @@
-"""``bitsodata spread query`` and ``spread stats``: DuckDB over the lake."""
+"""``bitsodata spread query``, ``spread stats`` and ``spread migrate``: DuckDB over the lake."""
 
 from __future__ import annotations
 
@@ -9,16 +9,18 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from bitsodata.cli import guards
 from bitsodata.cli.state import STATE
-from bitsodata.domain.windows import parse_instant
-from bitsodata.settings import LakeSettings
+from bitsodata.cli.times import TIME_HELP, parse_time
+from bitsodata.errors import ConfigError
 
-if TYPE_CHECKING:  # DuckDB and Arrow load only when a lake command runs (fast --help)
+if TYPE_CHECKING:  # DuckDB, Arrow, rich and pydantic load only when a lake command runs
+    from rich.table import Table
+
     from bitsodata.lake.query import QueryResult
     from bitsodata.lake.stats import SpreadStats
+    from bitsodata.settings import LakeSettings
 
 LAKE_HELP = "Lake path or s3://bucket/prefix (default: the lake.url setting)."
 
@@ -40,23 +42,25 @@ class StatsFormat(StrEnum):
 
 
 def parse_books(text: str | None) -> list[str] | None:
-    """``btc_mxn,usd_mxn`` -> the books; None or ``all`` -> every book of the lake."""
+    """``btc_mxn,usd_mxn`` -> the books (checked); None or ``all`` -> every book of the lake."""
     if text is None or text.strip() in ("", "all", "*"):
         return None
-    return [part.strip() for part in text.split(",") if part.strip()]
+    return [_check_book(part.strip()) for part in text.split(",") if part.strip()]
 
 
-def parse_time(text: str) -> int:
-    """Epoch seconds or ISO-8601 (``2024-05-28``, ``2024-05-28T00:00:00Z``); no offset = UTC."""
-    try:
-        return parse_instant(text)
-    except ValueError:
-        raise typer.BadParameter(f"not a time: {text!r} (ISO-8601 or epoch seconds)") from None
+def parse_range(start: str, end: str) -> tuple[int, int]:
+    """``--from`` and ``--to`` as epoch seconds, the end after the start."""
+    first, last = parse_time(start, "--from"), parse_time(end, "--to")
+    if last <= first:
+        raise ConfigError("--to must be after --from")
+    return first, last
 
 
 def _lake(lake: str | None) -> LakeSettings:
     overrides: dict[str, Any] = {"lake": {"url": lake}} if lake else {}
-    return STATE.settings(**overrides).lake
+    settings = STATE.settings(**overrides).lake
+    guards.readable_lake(settings.url)
+    return settings
 
 
 # -- pure formatting ----------------------------------------------------------------------------
@@ -83,6 +87,8 @@ def format_json(result: QueryResult) -> str:
 
 def query_table(result: QueryResult) -> Table:
     """A rich table of the result."""
+    from rich.table import Table
+
     table = Table(*result.columns, title=f"{len(result.rows)} rows")
     for row in result.rows:
         table.add_row(*(_cell(v) for v in row))
@@ -95,6 +101,8 @@ def _num(value: float | None) -> str:
 
 def stats_table(many: list[SpreadStats]) -> Table:
     """One column per book, one row per figure."""
+    from rich.table import Table
+
     first = many[0].to_dict()
     table = Table("figure", *(s.book for s in many), title=f"{first['from']} .. {first['to']}")
     table.add_row("rows", *(str(s.rows) for s in many))
@@ -126,6 +134,15 @@ def _flat(data: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
+def _check_book(book: str) -> str:
+    from bitsodata.lake.layout import check_book
+
+    try:
+        return check_book(book)
+    except ValueError:
+        raise ConfigError(f"not a book id: {book!r} (expected e.g. btc_mxn)") from None
+
+
 # -- commands -----------------------------------------------------------------------------------
 
 
@@ -140,10 +157,10 @@ def query(
         typer.Option("--books", "--book", help="Limit the view to these books (comma-separated)."),
     ] = None,
     start: Annotated[
-        str | None, typer.Option("--from", help="Limit the view to rows from this time on.")
+        str | None, typer.Option("--from", help="Limit the view to rows from: " + TIME_HELP)
     ] = None,
     end: Annotated[
-        str | None, typer.Option("--to", help="Limit the view to rows before this time.")
+        str | None, typer.Option("--to", help="Limit the view to rows before: " + TIME_HELP)
     ] = None,
 ) -> None:
     """Run SQL (DuckDB) over the lake's window files, exposed as the `spreads` view.
@@ -151,15 +168,20 @@ def query(
     Columns: the file columns plus `date` and `hour`. --books/--from/--to limit which files are
     read at all (on S3 only those are downloaded); in the SQL, filters on date/hour skip files.
     """
+    from rich.console import Console
+
     from bitsodata.lake.query import run_query
 
-    result = run_query(
-        _lake(lake),
-        sql,
-        books=parse_books(books),
-        start=None if start is None else parse_time(start),
-        end=None if end is None else parse_time(end),
-    )
+    if not sql.strip():
+        raise ConfigError(
+            "give a SQL statement over the `spreads` view, e.g. 'select * from spreads'"
+        )
+    chosen = parse_books(books)
+    first = None if start is None else parse_time(start, "--from")
+    last = None if end is None else parse_time(end, "--to")
+    if first is not None and last is not None and last <= first:
+        raise ConfigError("--to must be after --from")
+    result = run_query(_lake(lake), sql, books=chosen, start=first, end=last)
     if fmt is QueryFormat.csv:
         typer.echo(format_csv(result), nl=False)
     elif fmt is QueryFormat.json:
@@ -169,13 +191,8 @@ def query(
 
 
 def stats(
-    start: Annotated[
-        str,
-        typer.Option("--from", help="Start (inclusive): ISO-8601 UTC, epoch seconds, now, -1h."),
-    ],
-    end: Annotated[
-        str, typer.Option("--to", help="End (exclusive): ISO-8601 UTC, epoch seconds, now, -1h.")
-    ],
+    start: Annotated[str, typer.Option("--from", help="Start, inclusive: " + TIME_HELP)],
+    end: Annotated[str, typer.Option("--to", help="End, exclusive: " + TIME_HELP)],
     book: Annotated[
         str | None, typer.Option("--book", help="One order book, e.g. btc_mxn (JSON: an object).")
     ] = None,
@@ -192,14 +209,17 @@ def stats(
     ),
 ) -> None:
     """Per book: rows, % missing, spread min/mean/p50/p95/p99/max, seconds above each threshold."""
+    from rich.console import Console
+
     from bitsodata.errors import LakeError
     from bitsodata.lake.stats import parse_thresholds, spread_stats_many
 
     if book and books:
-        raise typer.BadParameter("give --book or --books, not both")
-    first, last = parse_time(start), parse_time(end)
-    chosen = [book] if book else parse_books(books)
-    found = spread_stats_many(_lake(lake), chosen, first, last, parse_thresholds(thresholds))
+        raise ConfigError("give --book or --books, not both")
+    first, last = parse_range(start, end)
+    chosen = [_check_book(book)] if book else parse_books(books)
+    limits = parse_thresholds(thresholds)
+    found = spread_stats_many(_lake(lake), chosen, first, last, limits)
     if all(s.rows == 0 for s in found):
         raise LakeError(
             f"no observations of {', '.join(s.book for s in found)} from {start} to {end}"

@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bitsodata.cli import warehouse_data
+from bitsodata.cli import guards, warehouse_data
+from bitsodata.cli.lazy import sub_app
 from bitsodata.cli.state import STATE
 from bitsodata.errors import WarehouseError
-from bitsodata.warehouse.loader import (
-    LoadReport,
-    count_lines,
-    day_batch,
-    landing_days,
-    load_batch,
-    open_db,
-)
 
-app = typer.Typer(help="Build and query the user-activity warehouse.", no_args_is_help=True)
+if TYPE_CHECKING:  # DuckDB, Arrow and rich load only when a command runs (fast --help)
+    from rich.progress import Progress
+
+    from bitsodata.warehouse.db import Database
+    from bitsodata.warehouse.loader import LoadReport
+
+app = sub_app("warehouse")
 warehouse_data.register(app)  # sample, land, fetch-sample
 
 DbOption = Annotated[
@@ -33,7 +33,28 @@ DbOption = Annotated[
 
 
 def _db(db: str | None) -> str:
-    return db or STATE.settings().warehouse.db
+    """The database of ``--db`` or the settings (a URL of another engine is refused there)."""
+    return STATE.settings(**({"warehouse": {"db": db}} if db is not None else {})).warehouse.db
+
+
+def _existing_db(db: str | None) -> str:
+    return guards.existing_warehouse(_db(db))
+
+
+@contextmanager
+def _warehouse(db: str | None) -> Iterator[Database]:
+    """An open warehouse that already holds the warehouse's tables (nothing is created in it)."""
+    from bitsodata.warehouse.loader import open_db
+    from bitsodata.warehouse.runner import has_schema
+
+    url = _existing_db(db)
+    with open_db(url) as handle:
+        if not has_schema(handle):
+            raise WarehouseError(
+                f"{guards.shown_url(url)} holds no warehouse yet: load a batch first "
+                "(bitsodata warehouse load)"
+            )
+        yield handle
 
 
 def _parse_day(text: str) -> date:
@@ -52,6 +73,14 @@ def _summary(report: LoadReport) -> str:
 
 
 def _progress() -> Progress:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -81,19 +110,38 @@ def load(
     db: DbOption = None,
 ) -> None:
     """Merge a batch, or every landed day oldest first, into the warehouse (a transaction each)."""
-    target = _db(db)
+    from bitsodata.warehouse.loader import (
+        batch_files,
+        count_lines,
+        day_batch,
+        landing_days,
+        load_batch,
+        open_db,
+    )
+
     if sum(x is not None for x in (batch, landing, source)) != 1:
         raise WarehouseError(
             "give exactly one of --batch, --landing (with or without --day), --source"
         )
     if day is not None and landing is None:
         raise WarehouseError("--day needs --landing")
+    chosen_day = _parse_day(day) if day is not None else None
     if landing is not None:
+        guards.existing_dir(landing, "the landing folder")
         folders = (
-            [day_batch(landing, _parse_day(day))] if day else [p for _, p in landing_days(landing)]
+            [day_batch(landing, chosen_day)]
+            if chosen_day
+            else [p for _, p in landing_days(landing)]
         )
+        if not folders:
+            raise WarehouseError(f"no date=YYYY-MM-DD folder in the landing folder {landing}")
     else:
-        folders = [batch or source]  # type: ignore[list-item]
+        folder = batch or source
+        assert folder is not None
+        folders = [guards.existing_dir(folder, "--batch" if batch else "--source")]
+    for folder in folders:  # a batch whose files cannot load is refused before the database opens
+        batch_files(folder)
+    target = guards.new_or_existing_warehouse(_db(db))
     with open_db(target) as handle, _progress() as progress:
         if len(folders) > 1:
             task = progress.add_task("loading days", total=len(folders))
@@ -157,7 +205,8 @@ def ask(
     wanted = QUESTIONS[question].params if question in QUESTIONS else ()
     params = check_params(question, {k: v for k, v in given.items() if k in wanted})
     zone = tz or STATE.settings().warehouse.timezone
-    answer = ask_question(_db(db), question, tz=zone, **params)
+    with _warehouse(db) as handle:
+        answer = ask_question(handle, question, tz=zone, **params)
     shown = params if zone == "UTC" else {**params, "tz": zone}
     typer.echo(format_answer(question, shown, answer, fmt))
 
@@ -173,7 +222,9 @@ def export(
     """Write one CSV (and one Parquet file) per output table."""
     from bitsodata.warehouse.export import export_tables
 
-    paths = export_tables(_db(db), out, parquet=parquet)
+    guards.writable_dir(out, "--out")
+    with _warehouse(db) as handle:
+        paths = export_tables(handle, out, parquet=parquet)
     typer.echo(f"{len(paths)} files written to {out}")
 
 
@@ -190,9 +241,13 @@ def erd(
     """Draw the entity-relationship diagram of the live schema as SVG (and Mermaid)."""
     from bitsodata.warehouse.erd import write_erd, write_mermaid
 
-    write_erd(_db(db), out)
+    guards.writable_file(out, "--out")
     if mermaid is not None:
-        write_mermaid(_db(db), mermaid)
+        guards.writable_file(mermaid, "--mermaid")
+    with _warehouse(db) as handle:
+        write_erd(handle, out)
+        if mermaid is not None:
+            write_mermaid(handle, mermaid)
     typer.echo(f"ERD written to {out}")
 
 
@@ -204,7 +259,11 @@ def checks(
     """Run the data-quality checks; exit 1 when one fails."""
     from bitsodata.warehouse.checks import format_results, run_checks
 
-    results = run_checks(_db(db))
+    if fmt not in ("table", "json"):
+        raise WarehouseError("--format must be table or json")
+
+    with _warehouse(db) as handle:
+        results = run_checks(handle)
     typer.echo(format_results(results, fmt))
     if any(not r.passed for r in results):
         raise typer.Exit(1)
@@ -224,7 +283,7 @@ def compact(
     """Keep dim_user in user order (DuckDB): rewrite it once daily loads scattered enough rows."""
     from bitsodata.warehouse.upkeep import compact as run_compact
 
-    with open_db(_db(db)) as handle:
+    with _warehouse(db) as handle:
         done = run_compact(handle, share=share, force=force)
     verdict = "rewritten in user order" if done.rewritten else "left as is"
     typer.echo(

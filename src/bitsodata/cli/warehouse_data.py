@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -10,6 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bitsodata.cli import guards
+from bitsodata.cli.state import STATE
 from bitsodata.errors import WarehouseError
 
 if TYPE_CHECKING:  # the heavy modules load only when a command runs, so --help stays fast
@@ -73,6 +74,9 @@ def sample(
 ) -> None:
     """Generate the five challenge CSV files with realistic data and the real quirks."""
     started = time.perf_counter()
+    STATE.check()
+    guards.finite("--scale", scale)
+    guards.writable_dir(out, "--out")
     from bitsodata.warehouse.sample import generate
 
     report = generate(out, seed=seed, scale=scale)
@@ -98,9 +102,11 @@ def land_cmd(
     """Split snapshots into daily batches by event date (UTC), optionally with late rows."""
     from bitsodata.warehouse.landing import land
 
-    report = land(
-        source, out, late_share=late_share, late_days=late_days, seed=seed, day=_parse_day(day)
-    )
+    STATE.check()
+    chosen = _parse_day(day)
+    guards.existing_dir(source, "--source")
+    guards.writable_dir(out, "--out")
+    report = land(source, out, late_share=late_share, late_days=late_days, seed=seed, day=chosen)
     typer.echo(format_land(report))
 
 
@@ -115,7 +121,17 @@ def fetch_cmd(
     ] = True,
 ) -> None:
     """Download the public challenge files (needs internet)."""
+    from bitsodata.settings import check_url
     from bitsodata.warehouse.fetch import fetch_sample
+
+    STATE.check()
+    try:
+        check_url(base_url, ("https", "http"))
+    except ValueError as exc:
+        raise WarehouseError(f"--base-url {exc}") from None
+    guards.writable_dir(out, "--out")
+
+    import asyncio
 
     report = asyncio.run(fetch_sample(out, base_url=base_url, verify=verify))
     typer.echo(format_fetch(report))

@@ -16,7 +16,6 @@ from bitsodata.clock import Clock, SystemClock
 from bitsodata.domain.observation import Observation
 from bitsodata.exchange.feed import BitsoFeed
 from bitsodata.lake.storage import Storage, open_storage
-from bitsodata.lake.windowfile import write_window
 from bitsodata.monitor.journal import Journal
 from bitsodata.monitor.latency import UpdateLag
 from bitsodata.monitor.live import LiveTable, LogView, TickView
@@ -42,6 +41,9 @@ def _write(
     start: int,
     rows: Sequence[Observation],
 ) -> str:
+    # Arrow loads with the first window file, in the writer's thread: not before the first tick
+    from bitsodata.lake.windowfile import write_window
+
     return write_window(storage, book, start, rows, fmt, window_seconds=window_seconds)
 
 

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from bitsodata.errors import ConfigError
 from bitsodata.monitor.metrics import HealthProbe
+
+LOOPBACK = "127.0.0.1"
 
 
 class MetricsServer:
-    """Serves the registry and the health probe on ``host:port`` (port 0 picks a free one)."""
+    """Serves the registry and the health probe on ``host:port`` (port 0 picks a free one).
+
+    Loopback unless told otherwise: the metrics and health answers are for this machine's
+    scraper or service manager; another interface is a deliberate setting
+    (``monitor.metrics_host``).
+    """
 
     def __init__(
-        self, registry: CollectorRegistry, health: HealthProbe, *, host: str = "0.0.0.0", port: int
+        self, registry: CollectorRegistry, health: HealthProbe, *, host: str = LOOPBACK, port: int
     ) -> None:
         self._registry = registry
         self._health = health
@@ -31,10 +41,23 @@ class MetricsServer:
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._host, self._port)
-        await site.start()
+        try:
+            await site.start()
+        except (OSError, OverflowError) as exc:
+            await self._runner.cleanup()
+            self._runner = None
+            raise ConfigError(self._bind_failure(exc)) from None
         server = site._server
         sockets = getattr(server, "sockets", None) or []
         self.port = sockets[0].getsockname()[1] if sockets else self._port
+
+    def _bind_failure(self, exc: Exception) -> str:
+        where = f"{self._host}:{self._port}"
+        if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+            return f"cannot serve metrics on {where}: the port is already in use"
+        if isinstance(exc, OSError) and exc.errno:
+            return f"cannot serve metrics on {where}: {os.strerror(exc.errno).lower()}"
+        return f"cannot serve metrics on {where}: not a valid address or port"
 
     async def stop(self) -> None:
         """Stop serving."""

@@ -213,9 +213,10 @@ class Collector:
         port = self.settings.metrics_port
         if port is None:
             return
-        self.server = MetricsServer(self.metrics.registry, self.health, port=port)
+        host = self.settings.metrics_host
+        self.server = MetricsServer(self.metrics.registry, self.health, host=host, port=port)
         await self.server.start()
-        event(log, "metrics_serving", port=self.server.port)
+        event(log, "metrics_serving", host=host, port=self.server.port)
 
     async def _stop_server(self) -> None:
         if self.server is not None:

@@ -85,7 +85,10 @@ class DuckDatabase:
         self._types: dict[str, dict[str, str]] = {}
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._con = duckdb.connect(path)
+        try:
+            self._con = duckdb.connect(path)
+        except duckdb.Error as exc:
+            raise WarehouseError(_open_failure(path, exc)) from None
         self._con.execute("set enable_progress_bar = false")
         # spill big batches (a scale-100 snapshot) to disk instead of growing past a few GB
         self._con.execute(f"set memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
@@ -296,6 +299,19 @@ class PostgresDatabase:
 
     def close(self) -> None:
         self._con.close()
+
+
+def _open_failure(path: str, exc: Exception) -> str:
+    """DuckDB's reason for refusing a file, in a line (its lock message names the holder)."""
+    text = str(exc)
+    if "lock" in text.lower():
+        holder = re.search(r"\(PID (\d+)\)", text)
+        by = f" (PID {holder.group(1)})" if holder else ""
+        return f"the warehouse database {path} is in use by another process{by}; try again later"
+    if "not a valid DuckDB database" in text:
+        return f"{path} is not a DuckDB database file"
+    first = next(iter(text.splitlines()), "").split(" See also ")[0]
+    return f"cannot open the warehouse database {path}: {first}"
 
 
 def connect(url: str) -> DuckDatabase | PostgresDatabase:

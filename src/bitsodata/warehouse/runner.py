@@ -230,6 +230,15 @@ def schema_sql() -> list[str]:
     return [s.strip() for s in body.split(";") if s.strip()]
 
 
+def has_schema(db: Database) -> bool:
+    """The warehouse tables exist in ``db`` (a batch was loaded, or the schema was created)."""
+    found = db.fetchall(
+        "select count(*) from information_schema.tables where table_name = 'quarantine' "
+        "and table_schema in ('main', 'public')"
+    )
+    return bool(found[0][0])
+
+
 def ensure_schema(db: Database) -> None:
     """Create the tables that do not exist yet (idempotent)."""
     if getattr(db, "schema_ready", False):
