@@ -87,3 +87,55 @@ def open_report(path: Path, width: int = 1400, height: int = 1000) -> Iterator[P
                 context.close()
     finally:
         shutil.rmtree(profile, ignore_errors=True)
+
+
+COUNT_COLORS = """
+async (png) => {
+  const img = new Image();
+  img.src = "data:image/png;base64," + png;
+  await img.decode();
+  const canvas = document.createElement("canvas");
+  canvas.width = img.width;
+  canvas.height = img.height;
+  const ctx = canvas.getContext("2d");
+  ctx.drawImage(img, 0, 0);
+  const px = ctx.getImageData(0, 0, img.width, img.height).data;
+  const seen = new Set();
+  for (let i = 0; i < px.length; i += 4) seen.add((px[i] << 16) | (px[i + 1] << 8) | px[i + 2]);
+  return seen.size;
+}
+"""
+
+
+def distinct_colors(run: PageRun, png: bytes) -> int:
+    """Distinct RGB colours in a PNG, counted by the browser itself on a blank page."""
+    import base64
+
+    blank = run.page.context.new_page()
+    try:
+        return int(blank.evaluate(COUNT_COLORS, base64.b64encode(png).decode()))
+    finally:
+        blank.close()
+
+
+CHARTS_DRAWN = """
+() => Array.from(document.querySelectorAll("div.chart")).map((div) => ({
+  id: div.id,
+  kind: div.dataset.chart,
+  book: div.dataset.book,
+  plotted: div.classList.contains("js-plotly-plot"),
+  traces: div._fullData ? div._fullData.length : 0,
+  svg: div.querySelectorAll("svg.main-svg").length,
+  marks: div.querySelectorAll(
+    ".scatterlayer path.js-line, .scatterlayer path.js-fill, .barlayer path, .heatmaplayer image"
+  ).length,
+}))
+"""
+
+SUMMARY_CELLS = """
+() => Array.from(document.querySelectorAll("#summary tbody tr")).map((tr) => ({
+  book: tr.dataset.book,
+  cells: Object.fromEntries(Array.from(tr.querySelectorAll("td[data-field]")).map(
+    (td) => [td.dataset.field, {value: td.dataset.value, text: td.textContent}])),
+}))
+"""
