@@ -12,6 +12,7 @@ from bitsodata.report.model import (
     Bucket,
     HistogramBin,
     ReportData,
+    RuleEpisodes,
     WeekHourMatrix,
     choose_interval,
 )
@@ -78,7 +79,30 @@ def sample_book(book: str, start: datetime, seconds: int, base: float) -> BookRe
         },
         "seconds_above": {"0.1": seconds // 2, "0.5": 8 * interval.seconds, "1.0": 0},
     }
-    return BookReport(book, series, bins, weeks if seconds >= 3 * 86_400 else None, episodes, stats)
+    rules = (
+        RuleEpisodes(
+            "spread-0.1",
+            "info",
+            0.1,
+            1,
+            seconds,
+            seconds,
+            True,
+            ((start, start + timedelta(seconds=seconds)),),
+        ),
+        RuleEpisodes(
+            "spread-0.5",
+            "warning",
+            0.5,
+            1,
+            5 * interval.seconds,
+            5 * interval.seconds,
+            False,
+            ((episodes[0].started_at, episodes[0].ended_at),),  # type: ignore[arg-type]
+        ),
+    )
+    weekly = weeks if seconds >= 3 * 86_400 else None
+    return BookReport(book, series, bins, weekly, episodes, rules, stats)
 
 
 def sample_report(

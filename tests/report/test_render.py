@@ -13,9 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bitsodata.report import charts
-from bitsodata.report.model import MAX_POINTS, AlertEpisode, choose_interval
+from bitsodata.report.model import MAX_POINTS, choose_interval
 from bitsodata.report.render import fmt_duration, render_report
-from tests.report.sample import START, sample_report
+from tests.report.sample import sample_report
 
 DAY = 86_400
 
@@ -99,23 +99,6 @@ def test_thresholds_are_drawn_on_the_spread_chart() -> None:
     report = sample_report()
     layout = charts.spread_figure(report, report.books[0])["layout"]
     assert sorted(s["y0"] for s in layout["shapes"]) == [0.1, 0.5, 1.0]
-
-
-def _ep(rule: str, start: int, stop: int | None) -> AlertEpisode:
-    end = None if stop is None else START + timedelta(seconds=stop)
-    return AlertEpisode(rule, "info", 0.1, START + timedelta(seconds=start), end)
-
-
-def test_episodes_closer_than_a_bucket_are_shaded_as_one() -> None:
-    end = START + timedelta(seconds=1_000)
-    spans = charts.coalesce(
-        [_ep("a", 0, 5), _ep("a", 8, 20), _ep("a", 100, 110), _ep("b", 50, None)], end, 10
-    )
-    assert spans["a"] == [
-        (START, START + timedelta(seconds=20)),
-        (START + timedelta(seconds=100), START + timedelta(seconds=110)),
-    ]
-    assert spans["b"] == [(START + timedelta(seconds=50), end)]
 
 
 def test_seconds_without_any_row_show_in_the_quality_strip() -> None:

@@ -9,6 +9,7 @@ from bitsodata.report.model import (
     HistogramBin,
     Interval,
     ReportData,
+    RuleEpisodes,
     WeekHourMatrix,
     choose_interval,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "HistogramBin",
     "Interval",
     "ReportData",
+    "RuleEpisodes",
     "WeekHourMatrix",
     "build_report_data",
     "choose_interval",

@@ -2,7 +2,9 @@
 
 Series are resampled by the lake at a bucket chosen from the range; the histogram and the
 week-hour matrix are aggregated in DuckDB over the observations (no row comes into Python);
-the summary figures are the lake's own ``spread stats`` over every second.
+the summary figures are the lake's own ``spread stats`` over every second; alert episodes come
+from replaying the rules over each book's rows as numpy columns (``report.episodes``, exactly the
+engine's episodes at array speed).
 """
 
 from __future__ import annotations
@@ -12,46 +14,33 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+import numpy as np
+import numpy.typing as npt
+
 from bitsodata.alerts.rules import ALL_BOOKS, DEFAULT_RULES, Rule
 from bitsodata.errors import LakeError
 from bitsodata.lake.stats import DEFAULT_THRESHOLDS, SpreadStats
+from bitsodata.report.episodes import STILL_FIRING, EpisodeArrays, replay_rule
 from bitsodata.report.model import (
     HEATMAP_MIN_SECONDS,
+    MAX_LISTED_EPISODES,
     AlertEpisode,
     BookReport,
     Bucket,
     HistogramBin,
     ReportData,
+    RuleEpisodes,
     WeekHourMatrix,
     choose_interval,
 )
 
 HISTOGRAM_BINS = 60
-HISTOGRAM_TOP_QUANTILE = 0.995
-"""Bins span [min, this quantile); the last bin also holds the long tail above it."""
 
 
 class Relation(Protocol):
     """The part of ``duckdb.DuckDBPyRelation`` the report uses."""
 
     def query(self, virtual_table_name: str, sql_query: str) -> Any: ...
-
-
-class EpisodeLike(Protocol):
-    @property
-    def rule(self) -> str: ...
-    @property
-    def book(self) -> str: ...
-    @property
-    def severity(self) -> str: ...
-    @property
-    def threshold(self) -> float: ...
-    @property
-    def started_at(self) -> datetime: ...
-    @property
-    def ended_at(self) -> datetime | None: ...
-    @property
-    def peak_spread(self) -> float: ...
 
 
 class AnalysisLake(Protocol):
@@ -70,9 +59,6 @@ class AnalysisLake(Protocol):
     def stats(
         self, books: Any = None, start: Any = None, end: Any = None, thresholds: Any = ()
     ) -> Sequence[SpreadStats]: ...
-    def episodes(
-        self, start: Any, end: Any, books: Any = None, rules: Any = None
-    ) -> Sequence[EpisodeLike]: ...
 
 
 def rules_for(thresholds: Sequence[Decimal]) -> tuple[Rule, ...]:
@@ -138,74 +124,160 @@ def _series(rel: Relation) -> dict[str, list[Bucket]]:
     return out
 
 
-_HISTOGRAM = f"""
-with s as (select book, spread from obs where spread is not null),
-edges as (
-    select book, min(spread) as lo, quantile_cont(spread, {HISTOGRAM_TOP_QUANTILE}) as hi
-    from s group by book
-),
-binned as (
-    select s.book, e.lo, e.hi,
-           case when e.hi <= e.lo then 0
-                else least(greatest(floor((s.spread - e.lo) * {HISTOGRAM_BINS} / (e.hi - e.lo)), 0),
-                           {HISTOGRAM_BINS - 1})
-           end::integer as bin
-    from s join edges e using (book)
-)
-select book, lo, hi, bin, count(*) from binned group by all order by book, bin
-"""
-
-
-def _histograms(obs: Relation) -> dict[str, list[HistogramBin]]:
-    counts: dict[str, dict[int, int]] = {}
-    edges: dict[str, tuple[float, float]] = {}
-    for book, lo, hi, index, n in obs.query("obs", _HISTOGRAM).fetchall():
-        counts.setdefault(book, {})[index] = n
-        edges[book] = (lo, hi)
-    out = {}
-    for book, (lo, hi) in edges.items():
-        if hi <= lo:
-            out[book] = [HistogramBin(lo, lo + 1e-6, counts[book][0])]
+def _bin_edges(stats: dict[str, SpreadStats]) -> dict[str, tuple[float, float]]:
+    """Book -> (lowest edge, bin width): bins span [min, p99), the last also holds the tail."""
+    edges = {}
+    for book, s in stats.items():
+        if s.spread_min is None or s.spread_p99 is None:
             continue
-        width = (hi - lo) / HISTOGRAM_BINS
-        out[book] = [
-            HistogramBin(lo + i * width, lo + (i + 1) * width, counts[book].get(i, 0))
-            for i in range(HISTOGRAM_BINS)
-        ]
-    return out
+        edges[book] = (s.spread_min, max(0.0, s.spread_p99 - s.spread_min) / HISTOGRAM_BINS)
+    return edges
 
 
-_WEEK_HOURS = """
-select book, isodow(t) - 1 as day, hour(t) as hour, avg(spread), count(spread)
-from (select book, spread, timezone('UTC', observed_at) as t from obs where spread is not null)
-group by all
+def _shape_sql(edges: dict[str, tuple[float, float]]) -> str:
+    """One scan: seconds per spread bin, and mean spread per (UTC day of week, hour).
+
+    Day and hour come from epoch arithmetic (1970-01-01 was a Thursday, day 3 counting from
+    Monday): several times faster than calendar functions on millions of rows."""
+    values = ", ".join(
+        f"('{book.replace(chr(39), '')}', {lo!r}::double, {width!r}::double)"
+        for book, (lo, width) in edges.items()
+    )
+    last = HISTOGRAM_BINS - 1
+    return f"""
+with edges(book, lo, width) as (values {values}),
+s as (
+    select o.book, o.spread, epoch(o.observed_at)::bigint as t,
+           case when e.width <= 0 then 0
+                else least(greatest(floor((o.spread - e.lo) / e.width), 0), {last}) end::integer
+               as bin
+    from obs o join edges e on o.book = e.book
+    where o.spread is not null
+)
+select book, grouping(bin) as by_week, bin, day, hour, count(*), avg(spread)
+from (select *, (t // 86400 + 3) % 7 as day, (t % 86400) // 3600 as hour from s)
+group by grouping sets ((book, bin), (book, day, hour))
 """
 
 
-def _week_hours(obs: Relation) -> dict[str, WeekHourMatrix]:
+def _shapes(
+    obs: Relation, edges: dict[str, tuple[float, float]]
+) -> tuple[dict[str, list[HistogramBin]], dict[str, WeekHourMatrix]]:
+    """The histogram and the week-hour matrix of every book, aggregated inside DuckDB."""
+    if not edges:
+        return {}, {}
+    counts: dict[str, dict[int, int]] = {}
     means: dict[str, list[list[float | None]]] = {}
     seconds: dict[str, list[list[int]]] = {}
-    for book, day, hour, mean, n in obs.query("obs", _WEEK_HOURS).fetchall():
-        means.setdefault(book, [[None] * 24 for _ in range(7)])[day][hour] = mean
-        seconds.setdefault(book, [[0] * 24 for _ in range(7)])[day][hour] = n
-    return {
+    for book, by_week, index, day, hour, n, mean in obs.query("obs", _shape_sql(edges)).fetchall():
+        if by_week:
+            means.setdefault(book, [[None] * 24 for _ in range(7)])[day][hour] = mean
+            seconds.setdefault(book, [[0] * 24 for _ in range(7)])[day][hour] = n
+        else:
+            counts.setdefault(book, {})[index] = n
+    histograms = {}
+    for book, (lo, width) in edges.items():
+        if width <= 0:
+            histograms[book] = [HistogramBin(lo, lo + 1e-4, counts.get(book, {}).get(0, 0))]
+            continue
+        histograms[book] = [
+            HistogramBin(lo + i * width, lo + (i + 1) * width, counts.get(book, {}).get(i, 0))
+            for i in range(HISTOGRAM_BINS)
+        ]
+    weeks = {
         book: WeekHourMatrix(
             mean=tuple(tuple(row) for row in means[book]),
             seconds=tuple(tuple(row) for row in seconds[book]),
         )
         for book in means
     }
+    return histograms, weeks
 
 
-def _episode(ep: EpisodeLike) -> AlertEpisode:
-    return AlertEpisode(
-        rule=ep.rule,
-        severity=ep.severity,
-        threshold=float(ep.threshold),
-        started_at=ep.started_at,
-        ended_at=ep.ended_at,
-        peak_spread=ep.peak_spread,
+_ROWS = """
+select epoch(observed_at)::bigint as tick, coalesce(spread, 'nan'::double) as spread,
+       status = 'ok' and spread is not null as usable
+from o
+"""
+
+
+def _rule_episodes(
+    lake: AnalysisLake,
+    book: str,
+    start: datetime,
+    end: datetime,
+    rules: Sequence[Rule],
+    gap_seconds: int,
+) -> tuple[tuple[RuleEpisodes, ...], tuple[AlertEpisode, ...]]:
+    """Replay ``rules`` over the book's rows (three numpy columns, never Python rows)."""
+    chosen = [r for r in rules if r.applies_to(book)]
+    if not chosen:
+        return (), ()
+    cols = lake.observations([book], start, end).query("o", _ROWS).fetchnumpy()
+    ticks = np.asarray(cols["tick"], dtype=np.int64)
+    spread = np.asarray(cols["spread"], dtype=np.float64)
+    usable = np.asarray(cols["usable"], dtype=bool)
+    stop = int(end.timestamp())
+    summaries, listed = [], []
+    for rule in chosen:
+        found = replay_rule(ticks, spread, usable, rule)
+        summaries.append(_summary(rule, found, stop, gap_seconds))
+        listed.extend(_longest(rule, found, stop))
+    listed.sort(key=lambda e: (e.ended_at or end) - e.started_at, reverse=True)
+    top = sorted(listed[:MAX_LISTED_EPISODES], key=lambda e: (e.started_at, e.rule))
+    return tuple(summaries), tuple(top)
+
+
+def _lengths(found: EpisodeArrays, stop: int) -> npt.NDArray[np.int64]:
+    return np.where(found.ended == STILL_FIRING, stop, found.ended) - found.started
+
+
+def _summary(rule: Rule, found: EpisodeArrays, stop: int, gap_seconds: int) -> RuleEpisodes:
+    lengths = _lengths(found, stop)
+    return RuleEpisodes(
+        rule=rule.name,
+        severity=rule.severity,
+        threshold=float(rule.above),
+        episodes=len(found),
+        firing_seconds=int(lengths.sum()),
+        longest_seconds=int(lengths.max()) if len(found) else 0,
+        still_firing=bool(len(found) and found.ended[-1] == STILL_FIRING),
+        spans=_spans(found, stop, gap_seconds),
     )
+
+
+def _spans(
+    found: EpisodeArrays, stop: int, gap_seconds: int
+) -> tuple[tuple[datetime, datetime], ...]:
+    """Firing spans at chart resolution: episodes closer than ``gap_seconds`` merged, each at
+    least ``gap_seconds`` wide (a one-second episode would be thinner than a pixel)."""
+    if not len(found):
+        return ()
+    ends = np.where(found.ended == STILL_FIRING, stop, found.ended)
+    ends = np.minimum(np.maximum(ends, found.started + gap_seconds), stop)
+    fresh = np.ones(len(found), dtype=bool)
+    fresh[1:] = found.started[1:] - ends[:-1] > gap_seconds
+    firsts = np.flatnonzero(fresh)
+    lasts = np.append(firsts[1:], len(found)) - 1
+    return tuple(
+        (_utc(int(a)), _utc(int(b)))
+        for a, b in zip(found.started[firsts], ends[lasts], strict=True)
+    )
+
+
+def _longest(rule: Rule, found: EpisodeArrays, stop: int) -> list[AlertEpisode]:
+    order = np.argsort(-_lengths(found, stop), kind="stable")[:MAX_LISTED_EPISODES]
+    return [
+        AlertEpisode(
+            rule=rule.name,
+            severity=rule.severity,
+            threshold=float(rule.above),
+            started_at=_utc(int(found.started[i])),
+            ended_at=None if found.ended[i] == STILL_FIRING else _utc(int(found.ended[i])),
+            peak_spread=float(found.peak[i]),
+        )
+        for i in order
+    ]
 
 
 def build_report_data(
@@ -235,26 +307,30 @@ def build_report_data(
         raise LakeError(f"no observation of {', '.join(names)} in the range", start=start, end=end)
     series = _series(lake.resample(interval.name, list(names), start, end, floats))
     obs = lake.observations(list(names), start, end)
-    histograms = _histograms(obs)
-    weeks = _week_hours(obs) if span >= HEATMAP_MIN_SECONDS else {}
-    replayed = lake.episodes(start, end, list(names), list(rules or rules_for(thresholds)))
-    reports = tuple(
-        BookReport(
-            book=book,
-            series=tuple(series.get(book, ())),
-            histogram=tuple(histograms.get(book, ())),
-            week_hours=weeks.get(book),
-            episodes=tuple(_episode(e) for e in replayed if e.book == book),
-            stats=stats[book].to_dict(),
+    histograms, weeks = _shapes(obs, _bin_edges(stats))
+    if span < HEATMAP_MIN_SECONDS:
+        weeks = {}
+    replayed = list(rules or rules_for(thresholds))
+    reports = []
+    for book in names:
+        summaries, longest = _rule_episodes(lake, book, start, end, replayed, interval.seconds)
+        reports.append(
+            BookReport(
+                book=book,
+                series=tuple(series.get(book, ())),
+                histogram=tuple(histograms.get(book, ())),
+                week_hours=weeks.get(book),
+                episodes=longest,
+                rules=summaries,
+                stats=stats[book].to_dict(),
+            )
         )
-        for book in names
-    )
     return ReportData(
         start=start,
         end=end,
         interval=interval,
         thresholds=tuple(thresholds),
         generated_at=now or datetime.now(UTC),
-        books=reports,
+        books=tuple(reports),
         lake=lake_label,
     )

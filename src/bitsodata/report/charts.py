@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from bitsodata.report.model import AlertEpisode, BookReport, Bucket, Interval, ReportData
+from bitsodata.report.model import BookReport, Bucket, Interval, ReportData
 
 Figure = dict[str, Any]
 
@@ -70,56 +70,61 @@ def with_gaps(series: Sequence[Bucket], interval: Interval) -> list[Bucket | Non
     return out
 
 
-def coalesce(
-    episodes: Sequence[AlertEpisode], end: datetime, gap_seconds: int
-) -> dict[str, list[tuple[datetime, datetime]]]:
-    """Rule -> firing spans, merged where they are closer than ``gap_seconds`` (chart resolution;
-    thousands of one-second episodes would otherwise be thousands of shapes)."""
-    spans: dict[str, list[tuple[datetime, datetime]]] = {}
-    gap = timedelta(seconds=gap_seconds)
-    for ep in sorted(episodes, key=lambda e: (e.rule, e.started_at)):
-        stop = ep.ended_at or end
-        rule = spans.setdefault(ep.rule, [])
-        if rule and ep.started_at - rule[-1][1] <= gap:
-            rule[-1] = (rule[-1][0], max(rule[-1][1], stop))
-        else:
-            rule.append((ep.started_at, stop))
-    return spans
+LANE = 0.045
+"""Height of one rule's episode lane at the top of the spread chart (share of the plot)."""
+RARE_SHARE = 0.2
+"""Rules firing less than this share of the range are also shaded over the chart's full height."""
 
 
-def _episode_color(report: ReportData, episodes: Sequence[AlertEpisode], rule: str) -> str:
-    first = next(e for e in episodes if e.rule == rule)
-    by_threshold = threshold_color(report.thresholds, first.threshold)
-    return by_threshold or SEVERITY_COLORS.get(first.severity, "#64748b")
+def _polygons(
+    spans: Sequence[tuple[datetime, datetime]], low: float, high: float
+) -> tuple[list[str | None], list[float | None]]:
+    xs: list[str | None] = []
+    ys: list[float | None] = []
+    for start, stop in spans:
+        a, b = plot_time(start), plot_time(stop)
+        xs += [a, a, b, b, None]
+        ys += [low, high, high, low, None]
+    return xs, ys
+
+
+def _fill(name: str, xs: list[str | None], ys: list[float | None], color: str, alpha: float,
+          legend: bool) -> dict[str, Any]:  # fmt: skip
+    return {
+        "type": "scatter",
+        "mode": "lines",
+        "name": name,
+        "x": xs,
+        "y": ys,
+        "yaxis": "y2",
+        "fill": "toself",
+        "fillcolor": color,
+        "opacity": alpha,
+        "line": {"width": 0, "color": color},
+        "hoverinfo": "skip",
+        "legendgroup": name,
+        "showlegend": legend,
+    }
 
 
 def _episode_traces(report: ReportData, book: BookReport) -> list[dict[str, Any]]:
+    """Each rule's firing spans as a lane at the top of the chart (highest threshold on top);
+    rarely firing rules are also shaded over the full height, where they catch the eye."""
+    span = max(1.0, (report.end - report.start).total_seconds())
     traces = []
-    spans = coalesce(book.episodes, report.end, report.interval.seconds)
-    for rule, pieces in spans.items():
-        xs: list[str | None] = []
-        ys: list[int | None] = []
-        for start, stop in pieces:
-            a, b = plot_time(start), plot_time(stop)
-            xs += [a, a, b, b, None]
-            ys += [0, 1, 1, 0, None]
-        color = _episode_color(report, book.episodes, rule)
-        traces.append(
-            {
-                "type": "scatter",
-                "mode": "lines",
-                "name": f"{rule} firing",
-                "x": xs,
-                "y": ys,
-                "yaxis": "y2",
-                "fill": "toself",
-                "fillcolor": color,
-                "opacity": 0.18,
-                "line": {"width": 0, "color": color},
-                "hoverinfo": "skip",
-                "legendgroup": rule,
-            }
+    for lane, rule in enumerate(sorted(book.rules, key=lambda r: -r.threshold)):
+        if not rule.spans:
+            continue
+        color = threshold_color(report.thresholds, rule.threshold) or SEVERITY_COLORS.get(
+            rule.severity, "#64748b"
         )
+        name = f"{rule.rule} firing"
+        top = 1 - lane * (LANE + 0.01)
+        xs, ys = _polygons(rule.spans, top - LANE, top)
+        traces.append(_fill(name, xs, ys, color, 0.75, True))
+        if rule.firing_seconds < RARE_SHARE * span:
+            xs, ys = _polygons(rule.spans, 0, 1)
+            traces.append(_fill(name, xs, ys, color, 0.14, False))
     return traces
 
 
@@ -131,25 +136,27 @@ def spread_figure(report: ReportData, book: BookReport) -> Figure:
     def col(name: str) -> list[float | None]:
         return [None if b is None else getattr(b, name) for b in points]
 
+    band_x, band_y = _band(points)
     band = [
         {
             "type": "scatter",
             "mode": "lines",
-            "x": xs,
-            "y": col("low"),
+            "name": "min-max in bucket",
+            "x": band_x,
+            "y": band_y,
+            "fill": "toself",
+            "fillcolor": BAND_COLOR,
             "line": {"width": 0},
             "hoverinfo": "skip",
-            "showlegend": False,
         },
         {
             "type": "scatter",
             "mode": "lines",
-            "name": "min-max in bucket",
+            "name": "max in bucket",
             "x": xs,
             "y": col("high"),
-            "fill": "tonexty",
-            "fillcolor": BAND_COLOR,
             "line": {"width": 0},
+            "showlegend": False,
             "hovertemplate": "max %{y:.4f} %<extra></extra>",
         },
         {
@@ -193,12 +200,46 @@ def spread_figure(report: ReportData, book: BookReport) -> Figure:
     layout = _layout(
         320,
         xaxis=_axis("time (UTC)", type="date"),
-        yaxis=_axis("spread (%)", rangemode="tozero"),
+        yaxis=_axis("spread (%)", range=[0, _top(report, book)]),
         yaxis2={"overlaying": "y", "range": [0, 1], "visible": False, "fixedrange": True},
         shapes=shapes,
         annotations=notes,
     )
     return {"data": _episode_traces(report, book) + band, "layout": layout}
+
+
+def _band(points: Sequence[Bucket | None]) -> tuple[list[str | None], list[float | None]]:
+    """The min-max band as one polygon per run of buckets (a fill between two lines with gaps
+    would bridge the gaps)."""
+    xs: list[str | None] = []
+    ys: list[float | None] = []
+    run: list[Bucket] = []
+    for bucket in [*points, None]:
+        if bucket is not None and bucket.high is not None and bucket.low is not None:
+            run.append(bucket)
+            continue
+        if run:
+            xs += (
+                [plot_time(b.bucket_at) for b in run]
+                + [plot_time(b.bucket_at) for b in reversed(run)]
+                + [None]
+            )
+            ys += [b.high for b in run] + [b.low for b in reversed(run)] + [None]
+            run = []
+    return xs, ys
+
+
+def _top(report: ReportData, book: BookReport) -> float:
+    """The y range: the data's highest spread (and a threshold just above it), plus room for
+    the episode lanes so they never hide the series."""
+    highs = [b.high for b in book.series if b.high is not None]
+    top = max(highs, default=0.0) or max((float(t) for t in report.thresholds), default=1.0)
+    for t in sorted(float(t) for t in report.thresholds):
+        if top < t <= 2 * top:
+            top = t
+            break
+    lanes = sum(1 for r in book.rules if r.spans)
+    return top * (1.06 + lanes * (LANE + 0.01) * 1.1)
 
 
 def quality_figure(report: ReportData, book: BookReport) -> Figure:

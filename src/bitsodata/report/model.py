@@ -11,6 +11,9 @@ from typing import Any
 MAX_POINTS = 2_000
 """At most this many buckets per chart series, whatever the range."""
 
+MAX_LISTED_EPISODES = 25
+"""The report lists this many of the longest episodes of each book (all are counted)."""
+
 HEATMAP_MIN_SECONDS = 3 * 86_400
 """Ranges at least this long get the time-of-day x day-of-week heatmap."""
 
@@ -103,6 +106,22 @@ class AlertEpisode:
 
 
 @dataclass(frozen=True)
+class RuleEpisodes:
+    """Every episode of one alert rule on the book, summed up, and its firing spans for the
+    chart (episodes closer than a chart bucket merged: the chart cannot tell them apart)."""
+
+    rule: str
+    severity: str
+    threshold: float
+    episodes: int
+    firing_seconds: int
+    """Seconds firing in the range (an alert still firing counts up to the end)."""
+    longest_seconds: int
+    still_firing: bool
+    spans: tuple[tuple[datetime, datetime], ...]
+
+
+@dataclass(frozen=True)
 class BookReport:
     """Everything the report shows about one book."""
 
@@ -112,6 +131,8 @@ class BookReport:
     week_hours: WeekHourMatrix | None
     """None when the range is too short for a day-of-week pattern."""
     episodes: tuple[AlertEpisode, ...]
+    """The longest episodes (at most ``MAX_LISTED_EPISODES``), in time order."""
+    rules: tuple[RuleEpisodes, ...]
     stats: dict[str, Any]
     """``SpreadStats.to_dict()``: the same figures as ``spread stats --format json``."""
 

@@ -7,17 +7,15 @@ Content-Security-Policy forbids the page any request, so it opens the same offli
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
 from html import escape
 from typing import Any
 
 from bitsodata.report import charts
-from bitsodata.report.model import AlertEpisode, BookReport, ReportData
+from bitsodata.report.model import BookReport, ReportData
 from bitsodata.report.style import CSS
 
-MAX_EPISODE_ROWS = 25
 CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
     "img-src data: blob:; font-src data:; connect-src 'none'"
@@ -113,38 +111,30 @@ def summary_table(report: ReportData) -> str:
     )
 
 
-def _episode_summary(episodes: Iterable[AlertEpisode], end: datetime) -> str:
-    per_rule: dict[str, list[float]] = {}
-    meta: dict[str, AlertEpisode] = {}
-    for ep in episodes:
-        per_rule.setdefault(ep.rule, []).append(
-            ((ep.ended_at or end) - ep.started_at).total_seconds()
-        )
-        meta.setdefault(ep.rule, ep)
-    if not per_rule:
+def _episode_summary(book: BookReport) -> str:
+    if not book.rules or not any(r.episodes for r in book.rules):
         return '<p class="note">No alert fired in this range.</p>'
     rows = "".join(
-        f"<tr><td>{escape(rule)}</td><td>{escape(meta[rule].severity)}</td>"
-        f'<td class="num">{meta[rule].threshold:g} %</td>'
-        f'<td class="num">{fmt_count(len(spans))}</td>'
-        f'<td class="num">{fmt_duration(sum(spans))}</td>'
-        f'<td class="num">{fmt_duration(max(spans))}</td></tr>'
-        for rule, spans in sorted(per_rule.items())
+        f"<tr><td>{escape(r.rule)}</td><td>{escape(r.severity)}</td>"
+        f'<td class="num">{r.threshold:g} %</td>'
+        f'<td class="num">{fmt_count(r.episodes)}</td>'
+        f'<td class="num">{fmt_duration(r.firing_seconds)}</td>'
+        f'<td class="num">{fmt_duration(r.longest_seconds)}</td>'
+        f"<td>{'yes' if r.still_firing else ''}</td></tr>"
+        for r in book.rules
     )
     return (
         '<table class="episodes"><thead><tr><th>rule</th><th>severity</th><th>threshold</th>'
-        "<th>episodes</th><th>firing in total</th><th>longest</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table>"
+        "<th>episodes</th><th>firing in total</th><th>longest</th><th>firing at the end</th>"
+        f"</tr></thead><tbody>{rows}</tbody></table>"
     )
 
 
-def _episode_list(episodes: tuple[AlertEpisode, ...], end: datetime) -> str:
-    if not episodes:
+def _episode_list(book: BookReport, end: datetime) -> str:
+    if not book.episodes:
         return ""
-    longest = sorted(episodes, key=lambda e: (e.ended_at or end) - e.started_at, reverse=True)
-    shown = sorted(longest[:MAX_EPISODE_ROWS], key=lambda e: e.started_at)
     rows = []
-    for ep in shown:
+    for ep in book.episodes:
         stop = "still firing" if ep.ended_at is None else fmt_time(ep.ended_at)
         length = (ep.ended_at or end) - ep.started_at
         peak = "-" if ep.peak_spread is None else fmt_spread(ep.peak_spread)
@@ -154,10 +144,14 @@ def _episode_list(episodes: tuple[AlertEpisode, ...], end: datetime) -> str:
             f'<td class="num">{fmt_duration(length.total_seconds())}</td>'
             f'<td class="num">{peak}</td></tr>'
         )
-    more = len(episodes) - len(shown)
-    caption = f"The {len(shown)} longest episodes" if more else "Every episode"
+    total = sum(r.episodes for r in book.rules)
+    caption = (
+        f"The {len(book.episodes)} longest episodes"
+        if total > len(book.episodes)
+        else "Every episode"
+    )
     return (
-        f"<details><summary>{caption} ({fmt_count(len(episodes))} in all)</summary>"
+        f"<details><summary>{caption} ({fmt_count(total)} in all)</summary>"
         '<table class="episodes"><thead><tr><th>rule</th><th>severity</th><th>started</th>'
         "<th>ended</th><th>length</th><th>peak %</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></details>"
@@ -182,7 +176,7 @@ def book_section(report: ReportData, book: BookReport, specs: list[dict[str, Any
         ("max", fmt_spread(s["spread"]["max"]) + " %"),
         ("rows", fmt_count(s["rows"])),
         ("missing", f"{s['missing_pct']:.2f} %"),
-        ("alert episodes", fmt_count(len(book.episodes))),
+        ("alert episodes", fmt_count(sum(r.episodes for r in book.rules))),
     ]
     parts.append(
         '<div class="chips">'
@@ -214,8 +208,8 @@ def book_section(report: ReportData, book: BookReport, specs: list[dict[str, Any
         if kind == "heatmap":
             parts.append("</div>")
     parts.append("<h3>Alert episodes (rules replayed over the range)</h3>")
-    parts.append(_episode_summary(book.episodes, report.end))
-    parts.append(_episode_list(book.episodes, report.end))
+    parts.append(_episode_summary(book))
+    parts.append(_episode_list(book, report.end))
     parts.append("</section>")
     return "".join(parts)
 
