@@ -10,17 +10,22 @@ engine's episodes at array speed).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+import duckdb
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from bitsodata.alerts.rules import ALL_BOOKS, DEFAULT_RULES, Rule
 from bitsodata.errors import LakeError
+from bitsodata.lake.source import sql_quote
 from bitsodata.lake.stats import DEFAULT_THRESHOLDS, SpreadStats
-from bitsodata.report.episodes import STILL_FIRING, EpisodeArrays, replay_rule
+from bitsodata.report.episodes import STILL_FIRING, Bools, EpisodeArrays, replay_rule
 from bitsodata.report.model import (
     HEATMAP_MIN_SECONDS,
     MAX_LISTED_EPISODES,
@@ -134,29 +139,37 @@ def _bin_edges(stats: dict[str, SpreadStats]) -> dict[str, tuple[float, float]]:
     return edges
 
 
-def _shape_sql(edges: dict[str, tuple[float, float]]) -> str:
-    """One scan: seconds per spread bin, and mean spread per (UTC day of week, hour).
+def _histogram_sql(edges: dict[str, tuple[float, float]]) -> str:
+    """Seconds per spread bin of each book (bins from ``_bin_edges``)."""
 
-    Day and hour come from epoch arithmetic (1970-01-01 was a Thursday, day 3 counting from
-    Monday): several times faster than calendar functions on millions of rows."""
-    values = ", ".join(
-        f"('{book.replace(chr(39), '')}', {lo!r}::double, {width!r}::double)"
-        for book, (lo, width) in edges.items()
-    )
+    def per_book(index: int) -> str:
+        arms = " ".join(
+            f"when {sql_quote(book)} then {pair[index]!r}::double" for book, pair in edges.items()
+        )
+        return f"case book {arms} end"
+
     last = HISTOGRAM_BINS - 1
+    lo, width = per_book(0), per_book(1)
     return f"""
-with edges(book, lo, width) as (values {values}),
-s as (
-    select o.book, o.spread, epoch(o.observed_at)::bigint as t,
-           case when e.width <= 0 then 0
-                else least(greatest(floor((o.spread - e.lo) / e.width), 0), {last}) end::integer
-               as bin
-    from obs o join edges e on o.book = e.book
-    where o.spread is not null
+select book, case when w <= 0 then 0
+                  else least(greatest(floor((spread - lo) / w), 0), {last}) end::integer as bin,
+       count(*)
+from (select book, spread, {lo} as lo, {width} as w from obs where spread is not null)
+where lo is not null
+group by all
+"""
+
+
+# Hour by hour first (a few hundred rows a month), then folded into days of the week: day and
+# hour come from epoch arithmetic (1970-01-01 was a Thursday, day 3 counting from Monday),
+# several times faster than calendar functions on millions of rows.
+_WEEK_SQL = """
+with hourly as (
+    select book, tick // 3600 as h, count(*) as n, sum(spread) as total
+    from obs where spread is not null group by all
 )
-select book, grouping(bin) as by_week, bin, day, hour, count(*), avg(spread)
-from (select *, (t // 86400 + 3) % 7 as day, (t % 86400) // 3600 as hour from s)
-group by grouping sets ((book, bin), (book, day, hour))
+select book, (h // 24 + 3) % 7 as day, h % 24 as hour, sum(n)::bigint, sum(total) / sum(n)
+from hourly group by all
 """
 
 
@@ -169,12 +182,11 @@ def _shapes(
     counts: dict[str, dict[int, int]] = {}
     means: dict[str, list[list[float | None]]] = {}
     seconds: dict[str, list[list[int]]] = {}
-    for book, by_week, index, day, hour, n, mean in obs.query("obs", _shape_sql(edges)).fetchall():
-        if by_week:
-            means.setdefault(book, [[None] * 24 for _ in range(7)])[day][hour] = mean
-            seconds.setdefault(book, [[0] * 24 for _ in range(7)])[day][hour] = n
-        else:
-            counts.setdefault(book, {})[index] = n
+    for book, index, n in obs.query("obs", _histogram_sql(edges)).fetchall():
+        counts.setdefault(book, {})[index] = n
+    for book, day, hour, n, mean in obs.query("obs", _WEEK_SQL).fetchall():
+        means.setdefault(book, [[None] * 24 for _ in range(7)])[day][hour] = mean
+        seconds.setdefault(book, [[0] * 24 for _ in range(7)])[day][hour] = n
     histograms = {}
     for book, (lo, width) in edges.items():
         if width <= 0:
@@ -194,15 +206,45 @@ def _shapes(
     return histograms, weeks
 
 
-_ROWS = """
-select epoch(observed_at)::bigint as tick, coalesce(spread, 'nan'::double) as spread,
-       status = 'ok' and spread is not null as usable
+_COLUMNS = """
+select book, epoch(observed_at)::bigint as tick, spread, status = 'ok' and spread is not null
+       as usable
 from o
 """
 
 
+@dataclass(frozen=True)
+class _Rows:
+    """The four columns the histogram, heatmap and alert replay need, read from the lake once
+    and held in memory as Arrow (every other question would re-read the files)."""
+
+    table: pa.Table
+    relation: Relation
+
+    @classmethod
+    def read(
+        cls, lake: AnalysisLake, books: Sequence[str], start: datetime, end: datetime
+    ) -> _Rows:
+        obs = lake.observations(list(books), start, end)
+        table = obs.query("o", _COLUMNS).to_arrow_table()
+        con = duckdb.connect()
+        con.register("report_rows", table)
+        return cls(table, con.table("report_rows"))
+
+    def book(self, book: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], Bools]:
+        """(ticks, spread with NaN for null, usable) of one book, in time order."""
+        part = self.table.filter(pc.equal(self.table["book"], book))
+        ticks = part["tick"].to_numpy().astype(np.int64)
+        spread = part["spread"].to_numpy(zero_copy_only=False).astype(np.float64)
+        usable = part["usable"].to_numpy(zero_copy_only=False).astype(bool)
+        if len(ticks) > 1 and not (ticks[1:] >= ticks[:-1]).all():
+            order = np.argsort(ticks, kind="stable")
+            ticks, spread, usable = ticks[order], spread[order], usable[order]
+        return ticks, spread, usable
+
+
 def _rule_episodes(
-    lake: AnalysisLake,
+    rows: _Rows,
     book: str,
     start: datetime,
     end: datetime,
@@ -213,10 +255,7 @@ def _rule_episodes(
     chosen = [r for r in rules if r.applies_to(book)]
     if not chosen:
         return (), ()
-    cols = lake.observations([book], start, end).query("o", _ROWS).fetchnumpy()
-    ticks = np.asarray(cols["tick"], dtype=np.int64)
-    spread = np.asarray(cols["spread"], dtype=np.float64)
-    usable = np.asarray(cols["usable"], dtype=bool)
+    ticks, spread, usable = rows.book(book)
     stop = int(end.timestamp())
     summaries, listed = [], []
     for rule in chosen:
@@ -306,14 +345,14 @@ def build_report_data(
     if not any(s.rows for s in stats.values()):
         raise LakeError(f"no observation of {', '.join(names)} in the range", start=start, end=end)
     series = _series(lake.resample(interval.name, list(names), start, end, floats))
-    obs = lake.observations(list(names), start, end)
-    histograms, weeks = _shapes(obs, _bin_edges(stats))
+    rows = _Rows.read(lake, names, start, end)
+    histograms, weeks = _shapes(rows.relation, _bin_edges(stats))
     if span < HEATMAP_MIN_SECONDS:
         weeks = {}
     replayed = list(rules or rules_for(thresholds))
     reports = []
     for book in names:
-        summaries, longest = _rule_episodes(lake, book, start, end, replayed, interval.seconds)
+        summaries, longest = _rule_episodes(rows, book, start, end, replayed, interval.seconds)
         reports.append(
             BookReport(
                 book=book,
