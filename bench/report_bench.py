@@ -1,5 +1,5 @@
 """Report benchmark: ``spread report`` over 30 days x 2 books of 1 Hz rows (~5.2 M rows in 8,640
-ten-minute Parquet window files, the lake benchmark's generator), target <= 5 s.
+ten-minute Parquet window files, from the lake benchmark's generator), target <= 5 s.
 
 Timed in-process (build the report data from the analysis API, render, write) on the window files,
 then again after each day is compacted, and once as the CLI's wall time. ``run(quick=True)`` uses
@@ -18,46 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 
-from bench.lake_bench import BOOKS, DAY, START, WINDOW, _compact_all
+from bench.lake_bench import BOOKS, DAY, START, WINDOW, _compact_all, _day_table
 from bitsodata.lake.layout import spread_window_key
-from bitsodata.lake.windowfile import SCHEMA, encode_table
+from bitsodata.lake.windowfile import encode_table
 
 TARGET_S = 5.0
-
-
-def _day_table(book: str, day_start: int, rng: np.random.Generator) -> pa.Table:
-    """A day of 1 Hz rows (schema version 2): a random-walk ask, log-normal spreads around
-    0.08 %, 1 % missing seconds."""
-    ticks = np.arange(day_start, day_start + DAY, dtype=np.int64)
-    stamps = np.char.add(np.datetime_as_string(ticks.astype("datetime64[s]"), unit="s"), "+00:00")
-    micros = ticks * 1_000_000
-    missing = rng.random(DAY) < 0.01
-    ask = np.round(1_200_000.0 + np.cumsum(rng.normal(0, 50, DAY)), 2)
-    bid = np.round(ask * (1 - rng.lognormal(np.log(0.08), 0.8, DAY) / 100), 2)
-
-    def masked(values: np.ndarray, kind: pa.DataType) -> pa.Array:
-        return pa.array(values, type=kind, mask=missing)
-
-    us = pa.timestamp("us", tz="UTC")
-    return pa.table(
-        {
-            "orderbook_timestamp": pa.array(stamps, pa.string()),
-            "book": pa.array(np.full(DAY, book), pa.string()),
-            "bid": masked(bid, pa.float64()),
-            "ask": masked(ask, pa.float64()),
-            "spread": masked((ask - bid) * 100 / ask, pa.float64()),
-            "observed_at": pa.array(micros, us),
-            "exchange_timestamp": masked(micros - 750_000, us),
-            "received_at": masked(micros - 250_000, us),
-            "age_ms": masked(rng.integers(0, 900, DAY), pa.int64()),
-            "source": masked(np.full(DAY, "ws"), pa.string()),
-            "status": pa.array(np.where(missing, "missing", "ok"), pa.string()),
-            "sequence": masked(ticks - START, pa.int64()),
-        },
-        schema=SCHEMA,
-    )
 
 
 def generate(root: Path, days: int) -> int:

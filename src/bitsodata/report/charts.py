@@ -199,7 +199,9 @@ def spread_figure(report: ReportData, book: BookReport) -> Figure:
         )
     layout = _layout(
         320,
-        xaxis=_axis("time (UTC)", type="date"),
+        xaxis=_axis(
+            "time (UTC)", type="date", range=[plot_time(report.start), plot_time(report.end)]
+        ),
         yaxis=_axis("spread (%)", range=[0, _top(report, book)]),
         yaxis2={"overlaying": "y", "range": [0, 1], "visible": False, "fixedrange": True},
         shapes=shapes,
