@@ -8,6 +8,7 @@ one day.
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -93,9 +94,10 @@ def run(quick: bool) -> list[dict[str, Any]]:
         done_s, _w = _median(root, out, end)
         cli_s = _cli_seconds(root, out, end)
     size = f"{days} day(s) x {len(BOOKS)} books, {rows:,} rows, {rows // WINDOW:,} window files"
+    load = os.getloadavg()[0]
     page = (
         f"page {written.size / 1e6:.1f} MB, chart buckets of {written.data.interval.name}; "
-        f"data generation {gen_s:.1f} s"
+        f"data generation {gen_s:.1f} s; load average {load:.1f} on {os.cpu_count()} cores"
     )
     return [
         _figure("spread report, window files only (median of 3)", raw_s, f"{size}; {page}"),

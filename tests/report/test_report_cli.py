@@ -105,3 +105,17 @@ def test_a_missing_lake_is_one_line_and_exit_1(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1, done.stderr
     assert not (tmp_path / "r.html").exists()
+
+
+def test_a_rules_file_is_replayed_instead_of_the_thresholds(lake: Path, tmp_path: Path) -> None:
+    rules = tmp_path / "alerts.toml"
+    rules.write_text(
+        '[[rule]]\nname = "btc-wide"\nbook = "btc_mxn"\nabove = 1.5\nclear_below = 1.0\n'
+        'for_seconds = 2\nseverity = "critical"\n'
+    )
+    out = tmp_path / "rules.html"
+    args = ["spread", "report", "--lake", str(lake), "--alerts", str(rules), "--out", str(out)]
+    result = runner.invoke(app, [*args, "--from", str(FIRST), "--to", str(FIRST + 600)])
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    assert page.count("<td>btc-wide</td>") >= 1 and "spread-0.5" not in page

@@ -1,10 +1,10 @@
 """``build_report_data``: everything a report shows, asked of the analysis API.
 
-Series are resampled by the lake at a bucket chosen from the range; the histogram and the
-week-hour matrix are aggregated in DuckDB over the observations (no row comes into Python);
-the summary figures are the lake's own ``spread stats`` over every second; alert episodes come
-from replaying the rules over each book's rows as numpy columns (``report.episodes``, exactly the
-engine's episodes at array speed).
+Series are resampled by the lake at a bucket chosen from the range; the summary figures are the
+lake's own ``spread stats`` over every second. Four columns of the observations are read once
+into Arrow: DuckDB aggregates the histogram and the week-hour matrix over them, and the alert
+rules are replayed over them as numpy arrays (``report.episodes``: exactly the engine's
+episodes, at array speed). No row ever becomes a Python object.
 """
 
 from __future__ import annotations
