@@ -125,3 +125,11 @@ def test_thresholds_other_than_the_defaults_are_drawn() -> None:
 )
 def test_durations_read_naturally(seconds: int, text: str) -> None:
     assert fmt_duration(seconds) == text
+
+
+def test_rare_alerts_are_shaded_full_height_and_frequent_ones_only_in_their_lane() -> None:
+    report = sample_report()
+    traces = charts.spread_figure(report, report.books[0])["data"]
+    names = [t["name"] for t in traces if t.get("yaxis") == "y2"]
+    assert names.count("spread-0.5 firing") == 2  # its lane, and the full-height shading
+    assert names.count("spread-0.1 firing") == 1  # firing all along: the lane only

@@ -73,7 +73,8 @@ def with_gaps(series: Sequence[Bucket], interval: Interval) -> list[Bucket | Non
 LANE = 0.045
 """Height of one rule's episode lane at the top of the spread chart (share of the plot)."""
 RARE_SHARE = 0.2
-"""Rules firing less than this share of the range are also shaded over the chart's full height."""
+"""Rules whose drawn spans cover less than this share of the range are also shaded over the
+chart's full height (more would wash the chart out)."""
 
 
 def _polygons(
@@ -122,7 +123,8 @@ def _episode_traces(report: ReportData, book: BookReport) -> list[dict[str, Any]
         top = 1 - lane * (LANE + 0.01)
         xs, ys = _polygons(rule.spans, top - LANE, top)
         traces.append(_fill(name, xs, ys, color, 0.75, True))
-        if rule.firing_seconds < RARE_SHARE * span:
+        shown = sum((b - a).total_seconds() for a, b in rule.spans)
+        if shown < RARE_SHARE * span:
             xs, ys = _polygons(rule.spans, 0, 1)
             traces.append(_fill(name, xs, ys, color, 0.14, False))
     return traces
