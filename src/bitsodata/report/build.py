@@ -246,7 +246,6 @@ class _Rows:
 def _rule_episodes(
     rows: _Rows,
     book: str,
-    start: datetime,
     end: datetime,
     rules: Sequence[Rule],
     gap_seconds: int,
@@ -352,7 +351,7 @@ def build_report_data(
     replayed = list(rules or rules_for(thresholds))
     reports = []
     for book in names:
-        summaries, longest = _rule_episodes(rows, book, start, end, replayed, interval.seconds)
+        summaries, longest = _rule_episodes(rows, book, end, replayed, interval.seconds)
         reports.append(
             BookReport(
                 book=book,
