@@ -2,7 +2,8 @@
 
 1. Spread monitor: starts the simulated exchange (with a wide-spread episode on btc_mxn), runs the
    collector with 10-second windows into ./demo-lake in the background, then prints the window
-   files, `spread stats` and the alerts that fired and resolved.
+   files, `spread stats` and the alerts that fired and resolved, and writes the HTML report of the
+   run (demo-work/spread-report.html).
 2. Warehouse (while the collector runs): generates sample snapshots, lands them as daily batches,
    loads them day by day, answers the eight questions for a sample day and user, exports the CSVs
    and draws the ERD into ./demo-work.
@@ -88,7 +89,7 @@ def start_collector(rest: str, ws: str) -> tuple[subprocess.Popen[str], dict[str
     return proc, env
 
 
-def finish_collector(proc: subprocess.Popen[str]) -> None:
+def finish_collector(proc: subprocess.Popen[str]) -> tuple[int, int]:
     output, _ = proc.communicate(timeout=COLLECT_SECONDS + 60)
     say("Collector finished")
     lines = output.splitlines()
@@ -120,6 +121,18 @@ def finish_collector(proc: subprocess.Popen[str]) -> None:
                 f"  {ev['at']} {ev['state']:9} {ev['rule']:12} {ev['book']:8} "
                 f"spread={value} threshold={ev.get('threshold')}"
             )
+    return start, end
+
+
+def spread_report(start: int, end: int) -> Path:
+    """The HTML report of the run: charts and stats of both books, opens offline."""
+    out = WORK / "spread-report.html"
+    say("Spread report of the run (one self-contained HTML file)")
+    run(
+        *("spread", "report", "--lake", str(LAKE), "--from", str(start), "--to", str(end)),
+        *("--out", str(out)),
+    )
+    return out
 
 
 def warehouse_demo() -> None:
@@ -194,11 +207,13 @@ def main() -> int:
         except BaseException:
             collector.terminate()
             raise
-        finish_collector(collector)
+        start, end = finish_collector(collector)
     finally:
         exchange.terminate()
         exchange.wait(timeout=10)
+    report = spread_report(start, end)
     say(f"demo finished in {time.time() - started:.0f} s (lake: demo-lake/, work: demo-work/)")
+    print(f"  open the spread report in a browser: {report.relative_to(ROOT)}")
     return 0
 
 

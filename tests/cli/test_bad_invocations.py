@@ -141,6 +141,12 @@ CASES: dict[str, Case] = {
         "-2h",
         says="--to must be after --from",
     ),
+    "report-range": case(
+        "spread", "report", "--from", "now", "--to", "-1h", says="--to must be after --from"
+    ),
+    "report-lake-missing": case(
+        "spread", "report", "--from", "-1h", "--to", "now", "--lake", "gone", says="no lake"
+    ),
     "migrate-lake-missing": case("spread", "migrate", "--lake", "gone", says="no lake"),
     "query-book": case("spread", "query", "select 1", "--books", "BTC", says="not a book id"),
     "stats-books-both": case(

@@ -1,0 +1,111 @@
+"""Report benchmark: ``spread report`` over 30 days x 2 books of 1 Hz rows (~5.2 M rows in 8,640
+ten-minute Parquet window files, from the lake benchmark's generator), target <= 5 s.
+
+Timed in-process (build the report data from the analysis API, render, write) on the window files,
+then again after each day is compacted, and once as the CLI's wall time. ``run(quick=True)`` uses
+one day.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.lake_bench import BOOKS, DAY, START, WINDOW, _compact_all, _day_table
+from bitsodata.lake.layout import spread_window_key
+from bitsodata.lake.windowfile import encode_table
+
+TARGET_S = 5.0
+
+
+def generate(root: Path, days: int) -> int:
+    """Parquet window files of both books over ``days`` days; returns the row count."""
+    rng = np.random.default_rng(7)
+    rows = 0
+    for book in BOOKS:
+        for day in range(days):
+            table = _day_table(book, START + day * DAY, rng)
+            rows += table.num_rows
+            for i in range(DAY // WINDOW):
+                path = root / spread_window_key(book, START + day * DAY + i * WINDOW, "parquet")
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(encode_table(table.slice(i * WINDOW, WINDOW), "parquet"))
+    return rows
+
+
+def _report_once(root: Path, out: Path, end: int) -> tuple[float, Any]:
+    from bitsodata import analysis
+    from bitsodata.report.write import write_report
+
+    began = time.perf_counter()
+    written = write_report(
+        analysis.open_lake(str(root)),
+        out,
+        list(BOOKS),
+        datetime.fromtimestamp(START, UTC),
+        datetime.fromtimestamp(end, UTC),
+    )
+    return time.perf_counter() - began, written
+
+
+def _median(root: Path, out: Path, end: int, repeat: int = 3) -> tuple[float, Any]:
+    runs = [_report_once(root, out, end) for _ in range(repeat)]
+    return statistics.median(t for t, _w in runs), runs[-1][1]
+
+
+def _cli_seconds(root: Path, out: Path, end: int) -> float:
+    cmd = [sys.executable, "-m", "bitsodata", "spread", "report", "--lake", str(root)]
+    cmd += ["--from", str(START), "--to", str(end), "--out", str(out)]
+    began = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    return time.perf_counter() - began
+
+
+def _figure(name: str, seconds: float, notes: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "value": seconds * 1000,
+        "unit": "ms",
+        "target": f"<= {TARGET_S * 1000:.0f} ms",
+        "passed": seconds <= TARGET_S,
+        "notes": notes,
+    }
+
+
+def run(quick: bool) -> list[dict[str, Any]]:
+    days = 1 if quick else 30
+    end = START + days * DAY
+    with tempfile.TemporaryDirectory(prefix="report-bench-") as tmp:
+        root, out = Path(tmp) / "lake", Path(tmp) / "report.html"
+        gen_began = time.perf_counter()
+        rows = generate(root, days)
+        gen_s = time.perf_counter() - gen_began
+        raw_s, written = _median(root, out, end)
+        _compact_all(root, days)
+        done_s, _w = _median(root, out, end)
+        cli_s = _cli_seconds(root, out, end)
+    size = f"{days} day(s) x {len(BOOKS)} books, {rows:,} rows, {rows // WINDOW:,} window files"
+    load = os.getloadavg()[0]
+    page = (
+        f"page {written.size / 1e6:.1f} MB, chart buckets of {written.data.interval.name}; "
+        f"data generation {gen_s:.1f} s; load average {load:.1f} on {os.cpu_count()} cores"
+    )
+    return [
+        _figure("spread report, window files only (median of 3)", raw_s, f"{size}; {page}"),
+        _figure("spread report, days compacted (median of 3)", done_s, f"{size}; {page}"),
+        _figure("spread report CLI, wall time incl. Python start-up", cli_s, f"{size}; compacted"),
+    ]
+
+
+if __name__ == "__main__":
+    for row in run(quick="--quick" in sys.argv):
+        print(row)

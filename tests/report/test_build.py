@@ -1,0 +1,89 @@
+"""``build_report_data`` over a real lake: the series, histogram and heatmap account for every
+stored second, the summary is ``spread stats``, and the episodes are the analysis API's."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from pytest import approx
+
+from bitsodata import analysis
+from bitsodata.alerts.rules import DEFAULT_RULES, Rule
+from bitsodata.errors import LakeError
+from bitsodata.report import build_report_data, rules_for
+from tests.report.lakes import FIRST, LAST, WINDOW_STARTS, write_lake
+
+
+def _at(epoch: int) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory: pytest.TempPathFactory) -> analysis.Lake:
+    return analysis.open_lake(str(write_lake(tmp_path_factory.mktemp("report") / "lake")))
+
+
+def test_every_stored_second_is_in_the_charts_and_the_summary(lake: analysis.Lake) -> None:
+    data = build_report_data(lake, None, _at(FIRST), _at(LAST))
+    assert [b.book for b in data.books] == ["btc_mxn", "usd_mxn"]
+    stats = {s.book: s for s in lake.stats(None, FIRST, LAST)}
+    for book in data.books:
+        want = stats[book.book]
+        # DuckDB's parallel avg() may differ in the last bits from one run to the next
+        assert book.stats == {**want.to_dict(), "spread": approx(want.to_dict()["spread"])}
+        assert sum(b.n_seconds for b in book.series) == want.rows == 600 * len(WINDOW_STARTS)
+        with_spread = lake.observations(book.book, FIRST, LAST).filter("spread is not null")
+        n_spread = with_spread.count("*").fetchall()[0][0]
+        assert sum(b.seconds for b in book.histogram) == n_spread
+        assert book.week_hours is not None  # four days: the weekly pattern applies
+        assert sum(map(sum, book.week_hours.seconds)) == n_spread
+
+
+def test_short_ranges_chart_every_second_and_skip_the_heatmap(lake: analysis.Lake) -> None:
+    start = WINDOW_STARTS[1]
+    data = build_report_data(lake, ["usd_mxn"], _at(start), _at(start + 600))
+    (book,) = data.books
+    assert data.interval.seconds == 1 and len(book.series) == 600
+    assert book.week_hours is None
+
+
+@pytest.mark.parametrize(
+    "rules", [DEFAULT_RULES, (Rule("hold", "*", Decimal("1.2"), 3, Decimal("0.4")),)]
+)
+def test_episodes_are_those_of_the_analysis_api(
+    lake: analysis.Lake, rules: tuple[Rule, ...]
+) -> None:
+    start, end = WINDOW_STARTS[0], WINDOW_STARTS[3] + 600
+    data = build_report_data(lake, ["btc_mxn"], _at(start), _at(end), rules=rules)
+    want = lake.episodes(start, end, ["btc_mxn"], list(rules))
+    (book,) = data.books
+    for rule in rules:
+        mine = [e for e in want if e.rule == rule.name]
+        summary = next(r for r in book.rules if r.rule == rule.name)
+        assert summary.episodes == len(mine) > 0
+        lengths = [int(((e.ended_at or _at(end)) - e.started_at).total_seconds()) for e in mine]
+        assert summary.firing_seconds == sum(lengths)
+        assert summary.longest_seconds == max(lengths)
+    listed = {(e.rule, e.started_at, e.ended_at, e.peak_spread) for e in book.episodes}
+    assert listed <= {(e.rule, e.started_at, e.ended_at, e.peak_spread) for e in want}
+
+
+def test_custom_thresholds_bring_their_own_rules() -> None:
+    rules = rules_for((Decimal("0.2"), Decimal("0.8"), Decimal("2")))
+    assert [(r.name, r.above, r.severity) for r in rules] == [
+        ("spread-0.2", Decimal("0.2"), "info"),
+        ("spread-0.8", Decimal("0.8"), "warning"),
+        ("spread-2", Decimal("2"), "critical"),
+    ]
+    assert rules_for((Decimal("0.1"), Decimal("0.5"), Decimal("1.0"))) == DEFAULT_RULES
+
+
+def test_unknown_book_and_empty_ranges_are_clear_errors(lake: analysis.Lake) -> None:
+    with pytest.raises(LakeError, match="unknown book 'eth_mxn'"):
+        build_report_data(lake, ["eth_mxn"], _at(FIRST), _at(LAST))
+    with pytest.raises(LakeError, match="empty range"):
+        build_report_data(lake, None, _at(LAST), _at(FIRST))
+    with pytest.raises(LakeError, match="no observation"):
+        build_report_data(lake, None, _at(FIRST + 600), _at(FIRST + 1200))
