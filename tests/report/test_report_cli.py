@@ -86,7 +86,7 @@ def test_books_and_thresholds_are_chosen_on_the_command_line(lake: Path, tmp_pat
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--books", "eth_mxn"], "no data for book eth_mxn"),
+        (["--books", "eth_mxn"], "unknown book 'eth_mxn'"),
         (["--from", str(LAST), "--to", str(FIRST)], "--to must be after --from"),
         (["--from", str(FIRST + 600), "--to", str(FIRST + 900)], "no observation"),
     ],
