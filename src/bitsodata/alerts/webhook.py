@@ -3,7 +3,8 @@
 ``publish`` writes the event as one file in the outbox directory (atomic, fsynced) and returns;
 ``run`` POSTs the files oldest first and deletes each only after a 2xx answer. Failures back off
 exponentially (with jitter); a 4xx other than 408/425/429 will never succeed, so that file moves
-to ``dead/`` instead of blocking the queue.
+to ``dead/`` instead of blocking the queue. No single attempt can end the delivery loop: any
+error is logged and counted (``failures``) and retried with backoff.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ import re
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
 from bitsodata.alerts.events import FIRING, AlertEvent, describe
 from bitsodata.clock import Clock
+from bitsodata.errors import ConfigError
 from bitsodata.lake.storage import write_atomic
 from bitsodata.logs import event
 
@@ -30,6 +33,22 @@ log = logging.getLogger(__name__)
 _FILE = re.compile(r"^(\d{12})-[A-Za-z0-9_.-]+\.json$")
 _RETRYABLE_4XX = frozenset({408, 425, 429})
 _COLORS = {"critical": "#d00000", "warning": "#f2c744", "info": "#439fe0"}
+
+
+def check_webhook_url(url: str) -> str:
+    """An ``http(s)`` URL with a host and a valid port; errors never repeat the URL (a secret)."""
+    try:
+        parts = urlsplit(url)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+        usable = usable and parts.port != 0  # .port raises ValueError outside 0-65535
+    except ValueError:
+        usable = False
+    if not usable:
+        raise ConfigError(
+            "alerts.webhook_url must be an http:// or https:// URL with a host "
+            "and a port between 1 and 65535"
+        )
+    return url
 
 
 def slack_body(alert: AlertEvent) -> dict[str, Any]:
@@ -62,7 +81,7 @@ class WebhookOutbox:
         max_backoff: float = 60.0,
         idle_poll: float = 1.0,
     ) -> None:
-        self.url = url
+        self.url = check_webhook_url(url)
         self.dir = outbox_dir
         self.dead_dir = outbox_dir / "dead"
         self._clock = clock
@@ -123,19 +142,35 @@ class WebhookOutbox:
         while not stop.is_set():
             assert self._wake is not None
             self._wake.clear()
-            files = self.pending()
+            try:
+                files = self.pending()
+            except OSError as exc:  # the outbox folder itself is unreadable: retry later
+                failures += 1
+                self._count_failure("outbox", f"{type(exc).__name__}: {exc}")
+                await self._backoff(stop, failures)
+                continue
             if not files:
                 await _first(stop.wait(), self._wake.wait(), timeout=self._idle_poll)
                 continue
             for path in files:
                 if stop.is_set():
                     return
-                if await self._deliver(client, path):
+                if await self._attempt(client, path):
                     failures = 0
                     continue
                 failures += 1
                 await self._backoff(stop, failures)
                 break
+
+    async def _attempt(self, client: httpx.AsyncClient, path: Path) -> bool:
+        """One delivery attempt that never raises: a bug or an odd error is a failed attempt."""
+        try:
+            return await self._deliver(client, path)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the loop must outlive any single attempt
+            self._count_failure(path.name, self._redact(f"{type(exc).__name__}: {exc}"))
+            return False
 
     async def _deliver(self, client: httpx.AsyncClient, path: Path) -> bool:
         """True when the file is done with (delivered or dead); False to retry later."""
@@ -151,8 +186,8 @@ class WebhookOutbox:
         headers = {"Idempotency-Key": alert.key}
         try:
             resp = await client.post(self.url, json=slack_body(alert), headers=headers)
-        except httpx.HTTPError as exc:  # the URL is a secret (Slack): never in the log
-            return self._failed(alert, f"{type(exc).__name__}: {exc}".replace(self.url, "<url>"))
+        except Exception as exc:  # not only httpx.HTTPError: e.g. OverflowError on a bad port
+            return self._failed(alert, self._redact(f"{type(exc).__name__}: {exc}"))
         if 200 <= resp.status_code < 300:
             path.unlink(missing_ok=True)
             self.delivered += 1
@@ -162,10 +197,17 @@ class WebhookOutbox:
             return self._bury(path, f"receiver refused it with HTTP {resp.status_code}")
         return self._failed(alert, f"HTTP {resp.status_code}")
 
+    def _redact(self, text: str) -> str:
+        """The URL is a secret (Slack): never in the log."""
+        return text.replace(self.url, "<url>")
+
     def _failed(self, alert: AlertEvent, why: str) -> bool:
-        self.failures += 1
-        event(log, "alert_delivery_failed", logging.WARNING, key=alert.key, error=why)
+        self._count_failure(alert.key, why)
         return False
+
+    def _count_failure(self, what: str, why: str) -> None:
+        self.failures += 1
+        event(log, "alert_delivery_failed", logging.WARNING, key=what, error=why)
 
     def _bury(self, path: Path, why: str) -> bool:
         self.dead_dir.mkdir(exist_ok=True)

@@ -21,7 +21,7 @@ from bitsodata.monitor.journal import Journal
 from bitsodata.monitor.latency import UpdateLag
 from bitsodata.monitor.live import LiveTable, LogView, TickView
 from bitsodata.monitor.service import Collector, CollectorReport, Parts
-from bitsodata.monitor.writer import UploadQueue
+from bitsodata.monitor.writer import UploadQueue, check_lake_writable
 from bitsodata.settings import Settings
 
 SWITCH_INTERVAL = 0.001
@@ -49,6 +49,7 @@ def build_parts(settings: Settings, clock: Clock, *, live: bool) -> Parts:
     """Real feed, lake, journal, rules, sinks and view from the settings."""
     mon = settings.monitor
     storage = open_storage(settings.lake)
+    check_lake_writable(storage)  # fail now, not after a run that wrote nothing
     fanout, outbox = build_sinks(settings.alerts, storage, clock)
     # The collector's delivery lane flushes the alert log once per batch (not once per event);
     # the webhook's lane goes first, so its worker thread is the first to start on a burst.

@@ -122,6 +122,10 @@ class Collector:
         self.assembler = WindowAssembler(self.books, settings.window_seconds)
         self.publisher = AlertPublisher(parts.sinks)
         self.writer = WindowWriter(parts.write, self._written, clock, queue=parts.upload_queue)
+        self.metrics.watch_writer(self.writer)
+        if parts.outbox is not None:
+            outbox = parts.outbox
+            self.metrics.watch_outbox(outbox, lambda: len(outbox.pending()))
         self.started_at = clock.now()
         self.last_written_end: int | None = None
         self.windows_written = 0
@@ -345,6 +349,7 @@ class Collector:
             window_seconds=self.settings.window_seconds,
             late_after=self.settings.window_late_seconds,
             stale_after=self.settings.stale_after_seconds,
+            lake_error=self.writer.last_error,
         )
 
 
