@@ -1,6 +1,8 @@
 """Webhook delivery through a durable outbox: at-least-once, survives restarts and outages.
 
 ``publish`` writes the event as one file in the outbox directory (atomic, fsynced) and returns;
+its key goes to a ledger (``accepted.keys``), so an event re-derived after a restart is queued
+once, never twice, even when it was delivered long ago.
 ``run`` POSTs the files oldest first and deletes each only after a 2xx answer. Failures back off
 exponentially (with jitter); a 4xx other than 408/425/429 will never succeed, so that file moves
 to ``dead/`` instead of blocking the queue. No single attempt can end the delivery loop: any
@@ -10,6 +12,7 @@ error is logged and counted (``failures``) and retried with backoff.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -24,6 +27,7 @@ import httpx
 
 from bitsodata.alerts.events import FIRING, AlertEvent, describe
 from bitsodata.clock import Clock
+from bitsodata.crashpoints import crash_point
 from bitsodata.errors import ConfigError
 from bitsodata.lake.storage import write_atomic
 from bitsodata.logs import event
@@ -31,6 +35,8 @@ from bitsodata.logs import event
 log = logging.getLogger(__name__)
 
 _FILE = re.compile(r"^(\d{12})-[A-Za-z0-9_.-]+\.json$")
+_LEDGER = "accepted.keys"
+_TMP_MARK = ".tmp-"
 _RETRYABLE_4XX = frozenset({408, 425, 429})
 _COLORS = {"critical": "#d00000", "warning": "#f2c744", "info": "#439fe0"}
 
@@ -93,9 +99,58 @@ class WebhookOutbox:
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.dir.mkdir(parents=True, exist_ok=True)
+        self._drop_torn_files()
         self._seq = max((int(m[1]) for m in map(_FILE.match, self._names()) if m), default=0)
+        self._accepted = self._read_accepted()
         self.delivered = 0
         self.failures = 0
+
+    # -- what the outbox has accepted: every event once, across restarts ---------------------
+
+    @property
+    def _ledger(self) -> Path:
+        return self.dir / _LEDGER
+
+    def _drop_torn_files(self) -> None:
+        """A temp file is an event whose save a crash interrupted: it was never accepted (the
+        collector re-derives it from its journal on the next start), so it goes."""
+        for path in self.dir.glob(f"*{_TMP_MARK}*"):
+            path.unlink(missing_ok=True)
+            event(log, "alert_outbox_torn_file_dropped", logging.WARNING, file=path.name)
+
+    def _read_accepted(self) -> dict[str, int]:
+        """Event key -> its tick, from the ledger and from the files still waiting."""
+        accepted: dict[str, int] = {}
+        try:
+            lines = self._ledger.read_text(errors="replace").splitlines()
+        except FileNotFoundError:
+            lines = []
+        for line in lines:
+            key = line.strip()
+            if key:
+                accepted[key] = _tick_of(key)
+        for path in self.pending():
+            with contextlib.suppress(OSError, ValueError, KeyError):
+                key = str(json.loads(path.read_bytes())["key"])
+                accepted[key] = _tick_of(key)
+        return accepted
+
+    def accepted(self, key: str) -> bool:
+        """Whether the event with this key is (or was) in the outbox."""
+        with self._lock:
+            return key in self._accepted
+
+    def forget_before(self, tick: int) -> int:
+        """Drop ledger entries of events before ``tick`` (they can no longer be re-derived)."""
+        with self._lock:
+            old = [k for k, at in self._accepted.items() if at < tick]
+            if not old:
+                return 0
+            for key in old:
+                del self._accepted[key]
+            body = "".join(f"{k}\n" for k in self._accepted)
+            write_atomic(self._ledger, body.encode())
+        return len(old)
 
     def _names(self) -> list[str]:
         return sorted(p.name for p in self.dir.iterdir() if _FILE.match(p.name))
@@ -104,13 +159,27 @@ class WebhookOutbox:
         """Outbox files waiting for delivery, oldest first."""
         return [self.dir / name for name in self._names()]
 
+    idempotent = True
+    """Publishing an event twice (a replay after a restart) queues it once."""
+
     def publish(self, alert: AlertEvent) -> None:
-        """Persist the event to the outbox (durable before returning) and wake the sender."""
+        """Persist the event to the outbox (durable before returning) and wake the sender.
+
+        An event already accepted (same key), even one delivered long ago, is not queued again.
+        """
         with self._lock:
+            if alert.key in self._accepted:
+                return
             self._seq += 1
             slug = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{alert.rule}-{alert.book}-{alert.state}")
             path = self.dir / f"{self._seq:012d}-{slug[:80]}.json"
             write_atomic(path, json.dumps(alert.to_dict(), sort_keys=True).encode())
+            crash_point("outbox_saved")
+            self._accepted[alert.key] = alert.at
+            with self._ledger.open("a") as ledger:  # after the file: a crash here costs a copy
+                ledger.write(alert.key + "\n")
+                ledger.flush()
+                os.fsync(ledger.fileno())
         self._notify()
 
     def _notify(self) -> None:
@@ -219,6 +288,12 @@ class WebhookOutbox:
         delay = min(self._max_backoff, self._min_backoff * 2 ** min(failures - 1, 30))
         delay *= random.uniform(0.5, 1.0)  # jitter: many senders do not retry in lockstep
         await _first(stop.wait(), self._clock.sleep_until(self._clock.now() + delay))
+
+
+def _tick_of(key: str) -> int:
+    """The tick an event key ends with (``kind:rule:book:state:at``); 0 when unreadable."""
+    tail = key.rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
 
 
 async def _first(*aws: Any, timeout: float | None = None) -> None:

@@ -28,6 +28,7 @@ from bitsodata.alerts.rules import RulesFile
 from bitsodata.alerts.sinks import AlertSink
 from bitsodata.alerts.webhook import WebhookOutbox
 from bitsodata.clock import Clock
+from bitsodata.crashpoints import crash_point
 from bitsodata.domain.observation import Observation
 from bitsodata.domain.windows import check_window_seconds, window_start
 from bitsodata.errors import ConfigError
@@ -133,6 +134,8 @@ class Collector:
         self._orphans: list[int] = []
         self._recovery_left: set[int] = set()
         self._fresh_from: int | None = None
+        self._boundaries: dict[int, tuple[AlertEvent, ...]] = {}
+        """Window start -> spread alerts firing just before that window's first row."""
         self.tick_work: deque[float] = deque(maxlen=100_000)
         self.loop_stall = LoopStall()
 
@@ -249,8 +252,7 @@ class Collector:
             [*(r for w in plan.closed for rows in w.rows.values() for r in rows), *plan.open_rows],
             key=lambda r: (r.tick, r.book),
         )
-        for row in warm:  # alert state as it was: no repeated FIRING after a restart
-            self.engine.observe(row)
+        self._resume_alerts(warm)
         for alert in self.engine.active():
             self.metrics.alert_active.labels(alert.rule, alert.book).set(1)
         self.assembler.add_many(plan.open_rows)
@@ -259,6 +261,60 @@ class Collector:
         if not plan.closed:
             self._drop_orphans()
         return plan
+
+    def _resume_alerts(self, warm: Sequence[Observation]) -> None:
+        """The alert rules as they were, and every event of the journaled ticks published again.
+
+        The rules restart from the alerts that were firing at the start of the oldest journaled
+        window (``alert-state.json``), then replay the journal, so no FIRING is repeated and none
+        is forgotten. The events of the replay go again to the sinks that keep each event once
+        (the webhook outbox, the lake alert log): an event a crash caught between the journal and
+        the outbox is delivered now, one already delivered is not sent twice.
+        """
+        state = self.parts.journal.read_alert_state()
+        self.engine.restore(_decode_events(state.get("quality")))
+        boundaries = {
+            int(start): _decode_events(events)
+            for start, events in (state.get("boundaries") or {}).items()
+            if str(start).isdigit()
+        }
+        ws = self.settings.window_seconds
+        first = window_start(warm[0].tick, ws) if warm else None
+        later = sorted(k for k in boundaries if first is None or k >= first)
+        resume_at = (later[0] if first is not None else later[-1]) if later else None
+        if resume_at is not None:
+            self.engine.restore(boundaries[resume_at])
+        replayed: list[AlertEvent] = []
+        for row in warm:
+            self._mark_boundary(row.tick)
+            replayed += self.engine.observe(row)
+        if replayed:
+            self.publisher.submit(replayed, replayed=True)
+            event(log, "alerts_replayed", events=len(replayed))
+        horizon = first if first is not None else resume_at
+        if self.parts.outbox is not None and horizon is not None:
+            self.parts.outbox.forget_before(horizon)
+
+    def _mark_boundary(self, tick: int) -> None:
+        """Remember the spread alerts firing just before the first row of a window is judged."""
+        start = window_start(tick, self.settings.window_seconds)
+        if start not in self._boundaries:
+            self._boundaries[start] = self.engine.firing_spread()
+
+    def _save_alert_state(self, window: CompletedWindow) -> None:
+        """Before a window leaves the journal: the alerts a restart must resume from."""
+        if window.end not in self._boundaries:  # no row after the window judged yet: state now
+            self._boundaries[window.end] = self.engine.firing_spread()
+        for start in [k for k in self._boundaries if k < window.start]:
+            del self._boundaries[start]
+        self.parts.journal.write_alert_state(
+            {
+                "boundaries": {
+                    str(k): [e.to_dict() for e in events] for k, events in self._boundaries.items()
+                },
+                "quality": [e.to_dict() for e in self.engine.firing_quality()],
+            }
+        )
 
     def _drop_orphans(self) -> None:
         for start in self._orphans:
@@ -278,6 +334,7 @@ class Collector:
         self.parts.journal.append(window_start(tick, ws), tick, rows)
         self.assembler.add_many(rows)
         events = self._reload_rules()
+        self._mark_boundary(tick)
         for row in rows:
             events += self.engine.observe(row)
             self.metrics.observed(row)
@@ -309,6 +366,7 @@ class Collector:
     def _publish(self, events: Sequence[AlertEvent]) -> None:
         if not events:
             return
+        crash_point("alert_events")  # rows journaled, events not yet handed to any sink
         for alert in events:
             self.metrics.alerted(alert)
         self.publisher.submit(events)
@@ -317,8 +375,13 @@ class Collector:
 
     def _written(self, window: CompletedWindow, keys: dict[str, str]) -> None:
         journal = self.parts.journal
+        self._save_alert_state(window)
+        crash_point("alert_state_saved")
         journal.drop(window.start)
+        crash_point("window_dropped")
         journal.write_progress(window.end)
+        if self.parts.outbox is not None:
+            self.parts.outbox.forget_before(window.start)  # no replay can reach those any more
         self.windows_written += 1
         self.last_written_end = max(self.last_written_end or 0, window.end)
         events: list[AlertEvent] = []
@@ -379,6 +442,17 @@ class _Halts:
             for result in await asyncio.gather(*tasks[name], return_exceptions=True):
                 if isinstance(result, Exception):
                     event(log, "task_failed", logging.ERROR, task=name, error=repr(result))
+
+
+def _decode_events(raw: object) -> list[AlertEvent]:
+    """Alert events saved as dicts; unreadable entries are skipped (and logged)."""
+    out: list[AlertEvent] = []
+    for item in raw if isinstance(raw, list) else []:
+        try:
+            out.append(AlertEvent.from_dict(item))
+        except (ValueError, KeyError, TypeError) as exc:
+            event(log, "alert_state_bad_entry", logging.ERROR, error=str(exc))
+    return out
 
 
 def percentiles(samples: Sequence[float] | deque[float]) -> dict[str, float]:
