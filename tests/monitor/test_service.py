@@ -223,3 +223,44 @@ def test_a_restart_does_not_fire_again_an_alert_already_firing(tmp_path: Path) -
         "bitsodata_alert_active", {"rule": "spread-0.5", "book": "btc_mxn"}
     )
     assert active == 1.0
+
+
+async def test_the_first_window_after_a_clean_stop_is_no_incident(tmp_path: Path) -> None:
+    clock = FakeClock(T0 + 3.5)
+    first, storage, feed, sink = make_collector(tmp_path, clock, quality_alert_after_seconds=5)
+    assert isinstance(feed, LiveFeed)
+    _feed_all(feed, T0 + 3)
+    await first.run(asyncio.Event(), duration=8)  # stopped cleanly at T0 + 11
+    clock.set(T0 + 25.5)  # started again mid-window, 14 seconds later
+    second, _s, feed2, sink2 = make_collector(tmp_path, clock, storage=storage,
+                                              quality_alert_after_seconds=5)  # fmt: skip
+    assert isinstance(feed2, LiveFeed)
+    _feed_all(feed2, T0 + 25)
+    await second.run(asyncio.Event(), duration=16)
+    incidents = [e for e in [*sink.events, *sink2.events] if e.rule == "window_incomplete"]
+    assert incidents == []
+    assert window_file(storage, "btc_mxn", T0 + 20)[0].status == "missing"  # still explicit
+
+
+async def test_the_gap_of_a_crash_is_an_incident(tmp_path: Path) -> None:
+    clock = FakeClock(T0 + 3.5)
+    first, storage, feed, _sink = make_collector(tmp_path, clock)
+    assert isinstance(feed, LiveFeed)
+    first.start()
+    for tick in range(T0 + 4, T0 + 14):
+        clock.set(tick + 0.001)
+        _feed_all(feed, tick - 0.2)
+        first.tick(tick)
+        first.writer.write_now()
+    clock.set(T0 + 16.5)  # killed at T0 + 13: no clean stop recorded
+    second, _s, feed2, sink2 = make_collector(tmp_path, clock, storage=storage)
+    assert isinstance(feed2, LiveFeed)
+    second.start()
+    for tick in range(T0 + 17, T0 + 21):
+        clock.set(tick + 0.001)
+        _feed_all(feed2, tick - 0.2)
+        second.tick(tick)
+        second.writer.write_now()
+    second.publisher.publish_now()
+    fired = [(e.book, e.state) for e in sink2.events if e.rule == "window_incomplete"]
+    assert ("btc_mxn", "FIRING") in fired

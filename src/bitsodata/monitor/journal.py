@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 _SUFFIX = ".jsonl"
 _PROGRESS = "progress.json"
 _ALERT_STATE = "alert-state.json"
+_STOPPED = "stopped.json"
 
 
 def encode_row(obs: Observation) -> dict[str, Any]:
@@ -181,6 +182,19 @@ class Journal:
             return
         data = json.dumps({"written_until": window_end}).encode()
         write_atomic(self.directory / _PROGRESS, data)
+
+    def mark_stopped(self, last_tick: int | None) -> None:
+        """Record a clean stop (a signal or the end of ``--duration``), never written by a crash."""
+        write_atomic(self.directory / _STOPPED, json.dumps({"last_tick": last_tick}).encode())
+
+    def take_stopped(self) -> bool:
+        """Whether the previous run stopped cleanly; the mark is consumed (a crash leaves none)."""
+        path = self.directory / _STOPPED
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
 
     def read_alert_state(self) -> dict[str, Any]:
         """What ``write_alert_state`` last saved (empty when nothing, or unreadable)."""

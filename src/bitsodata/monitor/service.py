@@ -173,6 +173,7 @@ class Collector:
             self.metrics.up.set(0)
             await self._stop_server()
             self.parts.journal.close()
+        self.parts.journal.mark_stopped(sampler.stats.last_tick)  # not reached by a crash
         report = CollectorReport(
             plan.first_tick,
             sampler.stats.last_tick,
@@ -234,7 +235,10 @@ class Collector:
         """Recover from the journal: closed windows queued for writing, the open one resumed."""
         self.started_at = self.clock.now()
         journal = self.parts.journal
-        fresh = journal.read_progress() is None and not journal.segments()
+        # The seconds before this run's first tick are no incident after a first start or a
+        # clean stop (someone stopped it on purpose); after a crash they are a real gap.
+        stopped_cleanly = journal.take_stopped()
+        fresh = stopped_cleanly or (journal.read_progress() is None and not journal.segments())
         plan = recover(
             journal,
             self.books,
@@ -245,8 +249,8 @@ class Collector:
         closed_starts = {w.start for w in plan.closed}
         self._orphans = [s for s in finished_segments(journal, plan) if s not in closed_starts]
         self._recovery_left = set(closed_starts)
-        # A first start begins mid-window: those earlier seconds are `missing` in the file, but
-        # they are not a gap in the data, so they do not make the window "incomplete".
+        # A run begins mid-window: those earlier seconds are `missing` in the file, but after a
+        # first start or a clean stop they are not a gap in the data: no "incomplete" window.
         self._fresh_from = plan.first_tick if fresh else None
         warm = sorted(
             [*(r for w in plan.closed for rows in w.rows.values() for r in rows), *plan.open_rows],
