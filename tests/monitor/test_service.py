@@ -18,6 +18,7 @@ from tests.monitor.helpers import (
     T0,
     LiveFeed,
     lake_rows,
+    levels_file,
     make_collector,
     ticks_of,
     top,
@@ -106,7 +107,9 @@ def test_statuses_follow_the_feed_second_by_second(tmp_path: Path) -> None:
 
 def _alert_run(tmp_path: Path) -> tuple[Collector, MemorySink, FakeClock]:
     clock = FakeClock(T0 - 0.5)
-    collector, _storage, feed, sink = make_collector(tmp_path, clock, quality_alert_after_seconds=5)
+    collector, _storage, feed, sink = make_collector(
+        tmp_path, clock, quality_alert_after_seconds=5, rules_file=levels_file(tmp_path)
+    )
     assert isinstance(feed, LiveFeed)
     collector.start()
     spreads = ["0.05"] * 3 + ["0.7"] * 4 + ["0.05"] * 3  # per tick: a wide-spread episode
@@ -198,7 +201,8 @@ def test_lake_outage_queues_windows_and_uploads_them_once_when_back(tmp_path: Pa
 
 def test_a_restart_does_not_fire_again_an_alert_already_firing(tmp_path: Path) -> None:
     clock = FakeClock(T0 - 0.5)
-    first, storage, feed, sink = make_collector(tmp_path, clock)
+    levels = levels_file(tmp_path)
+    first, storage, feed, sink = make_collector(tmp_path, clock, rules_file=levels)
     assert isinstance(feed, LiveFeed)
     first.start()
     for tick in range(T0, T0 + 4):  # btc_mxn at 0.7 %: above 0.1 and 0.5
@@ -210,7 +214,7 @@ def test_a_restart_does_not_fire_again_an_alert_already_firing(tmp_path: Path) -
     assert fired == {"spread-0.1", "spread-0.5"}
     # crash, then restart two seconds later with the spread still wide
     clock.advance(2)
-    second, _, feed2, sink2 = make_collector(tmp_path, clock, storage=storage)
+    second, _, feed2, sink2 = make_collector(tmp_path, clock, storage=storage, rules_file=levels)
     assert isinstance(feed2, LiveFeed)
     plan = second.start()
     for tick in range(plan.first_tick, plan.first_tick + 3):
