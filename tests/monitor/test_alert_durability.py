@@ -27,9 +27,11 @@ WIDE, NARROW = ("993", "1000"), ("999", "1000")  # 0.7 % and 0.1 %
 class Process:
     """One collector "process" on the shared folders of ``tmp``."""
 
-    def __init__(self, tmp: Path, clock: FakeClock, storage: MemoryStorage) -> None:
+    def __init__(
+        self, tmp: Path, clock: FakeClock, storage: MemoryStorage, *, quality_after: int = 3600
+    ) -> None:
         (tmp / "rules.toml").write_text(RULES)
-        mon = settings(journal_dir=tmp / "journal", quality_alert_after_seconds=3600)
+        mon = settings(journal_dir=tmp / "journal", quality_alert_after_seconds=quality_after)
         self.clock = clock
         self.feed = LiveFeed(clock)
         self.outbox = WebhookOutbox("http://127.0.0.1:9/hook", tmp / "outbox", clock)
@@ -45,10 +47,17 @@ class Process:
         self.collector = Collector(mon, parts, clock)
         self.next_tick = self.collector.start().first_tick
 
-    def run(self, seconds: int, prices: tuple[str, str], *, deliver: bool = True) -> None:
+    def run(
+        self,
+        seconds: int,
+        prices: tuple[str, str],
+        *,
+        deliver: bool = True,
+        books: tuple[str, ...] = BOOKS,
+    ) -> None:
         for tick in range(self.next_tick, self.next_tick + seconds):
             self.clock.set(tick + 0.001)
-            for book in BOOKS:
+            for book in books:
                 self.feed.set_top(top(book, *prices, received_at=tick - 0.1))
             self.collector.tick(tick)
             if deliver:
@@ -126,3 +135,18 @@ def test_a_torn_outbox_file_is_dropped_and_its_event_rederived(tmp_path: Path) -
     second.collector.publisher.publish_now()
     assert not torn.exists()
     assert [s for s, _a, _b in _spread(second.outbox_events())] == ["FIRING"]
+
+
+def test_a_data_quality_alert_caught_by_a_crash_is_sent_after_restart(tmp_path: Path) -> None:
+    clock, lake = FakeClock(T0 - 0.5), MemoryStorage()
+    first = Process(tmp_path, clock, lake, quality_after=2)
+    first.run(2, NARROW, books=("btc_mxn",))  # usd_mxn has no book at all
+    first.run(1, NARROW, books=("btc_mxn",), deliver=False)  # book_stale fires; then the crash
+    assert first.outbox_events() == []
+    clock.advance(1)
+    second = Process(tmp_path, clock, lake, quality_after=2)
+    second.collector.publisher.publish_now()
+    second.run(1, NARROW)  # usd_mxn is back
+    stale = [(e["state"], e["since"]) for e in second.outbox_events() if e["rule"] == "book_stale"]
+    assert [state for state, _since in stale] == ["FIRING", "RESOLVED"]
+    assert stale[0][1] == stale[1][1]  # the RESOLVED closes the alert that fired

@@ -19,6 +19,7 @@ import os
 import random
 import re
 import threading
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -140,10 +141,11 @@ class WebhookOutbox:
         with self._lock:
             return key in self._accepted
 
-    def forget_before(self, tick: int) -> int:
-        """Drop ledger entries of events before ``tick`` (they can no longer be re-derived)."""
+    def forget_before(self, tick: int, keep: Collection[str] = ()) -> int:
+        """Drop ledger entries of events before ``tick`` (they can no longer be re-derived),
+        except ``keep`` (alerts still firing, which a restart publishes again)."""
         with self._lock:
-            old = [k for k, at in self._accepted.items() if at < tick]
+            old = [k for k, at in self._accepted.items() if at < tick and k not in keep]
             if not old:
                 return 0
             for key in old:

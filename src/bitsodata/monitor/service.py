@@ -276,7 +276,8 @@ class Collector:
         the outbox is delivered now, one already delivered is not sent twice.
         """
         state = self.parts.journal.read_alert_state()
-        self.engine.restore(_decode_events(state.get("quality")))
+        quality = _decode_events(state.get("quality"))
+        self.engine.restore(quality)
         boundaries = {
             int(start): _decode_events(events)
             for start, events in (state.get("boundaries") or {}).items()
@@ -288,7 +289,9 @@ class Collector:
         resume_at = (later[0] if first is not None else later[-1]) if later else None
         if resume_at is not None:
             self.engine.restore(boundaries[resume_at])
-        replayed: list[AlertEvent] = []
+        # The restored alerts go out again too: one saved just before a crash may never have
+        # reached the outbox (it keeps each event once, so a delivered one is not sent twice).
+        replayed: list[AlertEvent] = [*self.engine.firing_quality(), *self.engine.firing_spread()]
         for row in warm:
             self._mark_boundary(row.tick)
             replayed += self.engine.observe(row)
@@ -297,7 +300,7 @@ class Collector:
             event(log, "alerts_replayed", events=len(replayed))
         horizon = first if first is not None else resume_at
         if self.parts.outbox is not None and horizon is not None:
-            self.parts.outbox.forget_before(horizon)
+            self.parts.outbox.forget_before(horizon, {e.key for e in self.engine.active()})
 
     def _mark_boundary(self, tick: int) -> None:
         """Remember the spread alerts firing just before the first row of a window is judged."""
@@ -311,6 +314,10 @@ class Collector:
             self._boundaries[window.end] = self.engine.firing_spread()
         for start in [k for k in self._boundaries if k < window.start]:
             del self._boundaries[start]
+        self._write_alert_state()
+
+    def _write_alert_state(self) -> None:
+        """Spread alerts at each journaled window's start, data-quality alerts as they are now."""
         self.parts.journal.write_alert_state(
             {
                 "boundaries": {
@@ -371,6 +378,10 @@ class Collector:
         if not events:
             return
         crash_point("alert_events")  # rows journaled, events not yet handed to any sink
+        if any(alert.kind == "data_quality" for alert in events):
+            # Data-quality state is not derived from the journal: save it before publishing, so
+            # a restart resumes (and re-sends) it. Rare, so this write on the tick is cheap.
+            self._write_alert_state()
         for alert in events:
             self.metrics.alerted(alert)
         self.publisher.submit(events)
@@ -385,7 +396,8 @@ class Collector:
         crash_point("window_dropped")
         journal.write_progress(window.end)
         if self.parts.outbox is not None:
-            self.parts.outbox.forget_before(window.start)  # no replay can reach those any more
+            firing = {e.key for e in self.engine.active()}  # a restart sends these again
+            self.parts.outbox.forget_before(window.start, firing)  # no replay reaches the rest
         self.windows_written += 1
         self.last_written_end = max(self.last_written_end or 0, window.end)
         events: list[AlertEvent] = []
