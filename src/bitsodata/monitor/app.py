@@ -20,7 +20,7 @@ from bitsodata.lake.windowfile import write_window
 from bitsodata.monitor.journal import Journal
 from bitsodata.monitor.latency import UpdateLag
 from bitsodata.monitor.live import LiveTable, LogView, TickView
-from bitsodata.monitor.service import Collector, CollectorReport, Parts
+from bitsodata.monitor.service import Collector, CollectorReport, Parts, check_settings
 from bitsodata.monitor.writer import UploadQueue, check_lake_writable
 from bitsodata.settings import Settings
 
@@ -81,6 +81,7 @@ async def run_collector(
 ) -> CollectorReport:
     """Run until SIGINT/SIGTERM or ``duration`` seconds; the live table when stdout is a TTY."""
     clock = SystemClock()
+    check_settings(settings.monitor)  # refuse bad settings before touching the lake
     use_live = sys.stdout.isatty() if live is None else live
     collector = Collector(settings.monitor, build_parts(settings, clock, live=use_live), clock)
     stop = asyncio.Event()
