@@ -5,7 +5,8 @@ every book, so a torn write (power loss) costs at most the last tick and is cut 
 A segment is dropped once its window files are in the lake; ``progress.json`` remembers the end of
 the last window written, so a restart after a long outage knows which windows were never seen;
 ``alert-state.json`` holds the alerts firing at the start of each journaled window, so a restart
-that replays the journal resumes the alert rules exactly where they were.
+that replays the journal resumes the alert rules exactly where they were; ``stopped.json`` marks a
+clean stop (a crash leaves none), so the next start knows its gap was deliberate.
 """
 
 from __future__ import annotations
