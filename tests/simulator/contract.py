@@ -74,7 +74,10 @@ def check_ticker(item: Any) -> None:
     assert BOOK.match(item["book"])
     for key in ("volume", "high", "low", "last", "vwap", "ask", "bid"):
         number(item[key])
-    assert number(item["low"]) <= number(item["high"])
+    low, high = number(item["low"]), number(item["high"])
+    assert low <= number(item["last"]) <= high, "the last trade is one of the day's"
+    assert low <= number(item["vwap"]) <= high, "an average of the day's prices"
+    assert number(item["volume"]) > 0
     assert number(item["bid"]) < number(item["ask"])
     timestamp(item["created_at"])
 
@@ -110,4 +113,61 @@ def check_trades(body: Any, book: str) -> None:
         tids.append(int(tid))
         times.append(timestamp(item["created_at"]))
     assert tids == sorted(tids, reverse=True), "trades are newest first"
+    assert len(set(tids)) == len(tids), "a trade id is never repeated"
     assert times == sorted(times, reverse=True)
+
+
+def check_available_books_like(body: Any, recorded: Any) -> None:
+    """Books present in both answers carry the same order limits (amounts and values)."""
+    ours = {item["book"]: item for item in payload(body)}
+    for item in payload(recorded):
+        if item["book"] in ours:
+            for field in ("minimum_amount", "maximum_amount", "minimum_value", "maximum_value"):
+                assert ours[item["book"]][field] == item[field], (item["book"], field)
+
+
+OHLC_FIELDS = {
+    "bucket_start_time",
+    "first_trade_time",
+    "last_trade_time",
+    "first_rate",
+    "last_rate",
+    "min_rate",
+    "max_rate",
+    "trade_count",
+    "volume",
+    "vwap",
+}
+
+
+def check_ohlc(body: Any, bucket_ms: int) -> None:
+    """The shape ccxt reads (no real recording exists): epoch-ms integers, price strings."""
+    items = payload(body)
+    assert isinstance(items, list)
+    starts = []
+    for item in items:
+        assert set(item) == OHLC_FIELDS
+        start, first, last = (
+            item[k] for k in ("bucket_start_time", "first_trade_time", "last_trade_time")
+        )
+        assert all(isinstance(t, int) for t in (start, first, last))
+        assert start % bucket_ms == 0 and start <= first <= last < start + bucket_ms
+        low, high = number(item["min_rate"]), number(item["max_rate"])
+        for key in ("first_rate", "last_rate", "vwap"):
+            assert low <= number(item[key]) <= high, key
+        assert isinstance(item["trade_count"], int) and item["trade_count"] > 0
+        assert number(item["volume"]) > 0
+        starts.append(start)
+    assert starts == sorted(set(starts)), "buckets oldest first, once each"
+
+
+def check_catalogues(body: Any) -> None:
+    currencies = payload(body)["currencies"]["metadata"]
+    assert currencies
+    for item in currencies:
+        assert (
+            re.fullmatch(r"[a-z0-9]+", item["code"])
+            and item["display_ticker"] == item["code"].upper()
+        )
+        assert isinstance(item["precision"], int) and item["type"] in ("crypto", "fiat")
+        assert isinstance(item["full_name"], str)

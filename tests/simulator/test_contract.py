@@ -49,6 +49,31 @@ def test_trades(fetch: Fetch) -> None:
     contract.check_trades(fetch("trades", "?book=btc_mxn"), "btc_mxn")
 
 
+def test_order_limits_are_the_recorded_ones(exchange: RunningExchange, shared_data: Path) -> None:
+    recorded = json.loads(
+        (shared_data / SAMPLES / "bitso-java_publicAvailableBooks.json").read_text()
+    )
+    ours = httpx.get(f"{exchange.rest_url}/available_books/").json()
+    contract.check_available_books_like(ours, recorded)
+    assert "btc_mxn" in {item["book"] for item in ours["payload"]}
+
+
+def test_the_contract_catches_a_ticker_whose_high_never_moved() -> None:
+    stale = {
+        "book": "btc_mxn",
+        "volume": "10",
+        "high": "1100000",
+        "low": "1000000",
+        "last": "1150000",
+        "vwap": "1050000",
+        "ask": "1150010",
+        "bid": "1149990",
+        "created_at": "2024-05-28T23:08:33+00:00",
+    }
+    with pytest.raises(AssertionError):
+        contract.check_ticker(stale)
+
+
 def test_unknown_book_error_matches_the_recorded_envelope(exchange: RunningExchange) -> None:
     # recorded in two independent public client fixtures (reference/bitso-api.md §3.2)
     recorded = {"success": False, "error": {"code": "0301", "message": "Unknown OrderBook"}}

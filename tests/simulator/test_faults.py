@@ -159,7 +159,7 @@ async def test_legacy_websocket_shapes(make_exchange: Make) -> None:
     async with aiohttp.ClientSession() as s, s.ws_connect(ex.ws_url) as ws:
         await subscribe(ws, [("btc_mxn", "diff-orders"), ("btc_mxn", "trades")])
         await collect(ws, seconds=3, until=lambda m: len(m) == 2)
-        ex.advance(5)
+        ex.advance(120)  # a trade every ~14 s on btc_mxn, as recorded
         got = await collect(ws, seconds=5, idle=0.3)
     diffs, trades = of(got, "diff-orders"), of(got, "trades")
     assert diffs and trades

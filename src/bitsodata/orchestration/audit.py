@@ -20,7 +20,7 @@ from typing import Any, Literal
 from bitsodata.domain.observation import Observation
 from bitsodata.domain.windows import iso_second, window_start
 from bitsodata.errors import LakeError
-from bitsodata.lake.layout import parse_window_key, spread_window_key
+from bitsodata.lake.layout import legacy_window_key, parse_window_key, spread_window_key
 from bitsodata.lake.storage import Storage
 from bitsodata.lake.windowfile import FORMATS, decode_window
 
@@ -108,9 +108,12 @@ def due_windows(run_end: int, policy: AuditPolicy) -> list[int]:
 
 def _find(storage: Storage, book: str, start: int, fmt: str) -> tuple[str, str] | None:
     for candidate in (fmt, *(f for f in FORMATS if f != fmt)):
-        key = spread_window_key(book, start, candidate)
-        if storage.exists(key):
-            return key, candidate
+        for key in (
+            spread_window_key(book, start, candidate),
+            legacy_window_key(book, start, candidate),
+        ):
+            if storage.exists(key):
+                return key, candidate
     return None
 
 
@@ -174,16 +177,16 @@ def inspect_window(
 
 def first_window(storage: Storage, book: str) -> int | None:
     """Start of the book's oldest window file in the lake (None when it has none yet)."""
-    sample = spread_window_key(book, 0)
-    prefix = sample[: sample.index("date=")]  # the book's folder, whatever the layout above it
     starts = []
-    for key in storage.list(prefix):
-        try:
-            found, start, _fmt = parse_window_key(key)
-        except ValueError:
-            continue
-        if found == book:
-            starts.append(start)
+    for sample in (spread_window_key(book, 0), legacy_window_key(book, 0)):
+        prefix = sample[: sample.index("date=")]  # the book's folder in either layout
+        for key in storage.list(prefix):
+            try:
+                found, start, _fmt = parse_window_key(key)
+            except ValueError:
+                continue
+            if found == book:
+                starts.append(start)
     return min(starts, default=None)
 
 

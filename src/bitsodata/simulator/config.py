@@ -50,7 +50,7 @@ class SimConfig:
     trust_forwarded_for: bool = False
     """Take the client IP from ``X-Forwarded-For`` (tests of per-IP limits)."""
     ws_path: str = "/ws"
-    """Path of the WebSocket endpoint."""
+    """Path of the announced WebSocket endpoint (the socket also answers at ``/``)."""
 
     def __post_init__(self) -> None:
         for name in ("speed", "update_rate", "ka_interval", "rate_limit_window"):

@@ -13,17 +13,33 @@ import random
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from bitsodata.simulator.faults import FaultSet
-from bitsodata.simulator.formatting import on_grid
+from bitsodata.simulator.liquidity import Liquidity
 from bitsodata.simulator.market import Driver, MarketModel, ModelDriver
 from bitsodata.simulator.orderbook import Fill, SimBook
 from bitsodata.simulator.specs import BookSpec, spec_for
+from bitsodata.simulator.tape import Tape, past_day
 from bitsodata.simulator.wire import Message, diff_message, legacy, trades_message
 
 Listener = Callable[[Message], None]
-TRADES_KEPT = 500
+TRADES_KEPT = 1_000
+"""Trades kept per book for REST paging (``marker``): ten pages of 100."""
+ID_EPOCH_MS = 1_577_836_800_000
+"""2020-01-01: sequences and trade ids are counted from here in market time."""
+SEQUENCES_PER_MS = 10
+TIDS_PER_MS = 0.1
+
+
+def sequence_floor(at_ms: int) -> int:
+    """The lowest sequence a book may carry at ``at_ms``: it grows faster than any book publishes,
+    so a restarted exchange (same seed or not) never goes back below an earlier run's numbers."""
+    return 2**31 + (at_ms - ID_EPOCH_MS) * SEQUENCES_PER_MS
+
+
+def tid_floor(at_ms: int) -> int:
+    """The lowest trade id at ``at_ms`` (10 per second, more than any book trades)."""
+    return int((at_ms - ID_EPOCH_MS) * TIDS_PER_MS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +58,8 @@ class BookState:
     sequence: int
     updated_ms: int
     next_tid: int
+    tape: Tape
     trades: deque[Trade] = field(default_factory=lambda: deque(maxlen=TRADES_KEPT))
-    open_price: Decimal = Decimal(0)
-    high: Decimal = Decimal(0)
-    low: Decimal = Decimal(0)
-    volume: Decimal = Decimal(0)
-    notional: Decimal = Decimal(0)
     diff_published: int = 0
     dirty: bool = False
     held: Message | None = None
@@ -98,28 +110,29 @@ class Exchange:
     def _seed_book(
         self, spec: BookSpec, driver: Driver, rng: random.Random, *, wide: bool
     ) -> BookState:
-        book = SimBook(spec, rng)
+        book = SimBook(spec, rng, liquidity=Liquidity(random.Random(rng.random())))
         bid, ask = driver.pop(force_wide=wide)
         book.seed(bid, ask, self.start_ms)
         state = BookState(
             spec,
             book,
             driver,
-            sequence=rng.randint(2**31 + 1, 2**33),
+            sequence=sequence_floor(self.start_ms) + rng.randrange(SEQUENCES_PER_MS),
             updated_ms=self.start_ms - rng.randint(0, 5_000),
-            next_tid=rng.randint(10**7, 10**8),
+            next_tid=0,
+            tape=Tape(spec.tick, spec.amount_decimals),
         )
-        mid = (bid + ask) / 2
-        state.open_price = _round_price(mid * Decimal(repr(1 + rng.gauss(0, 0.01))), spec)
-        state.high = max(ask, state.open_price) + spec.tick * rng.randint(1, 300)
-        state.low = min(bid, state.open_price) - spec.tick * rng.randint(1, 300)
-        at = self.start_ms - 60 * 20_000
-        for _ in range(60):
-            price = bid if rng.random() < 0.5 else ask
-            side = "buy" if price == bid else "sell"
-            at += rng.randint(500, 20_000)
-            fill = Fill(price, book.random_amount(), side, book.new_oid(), book.new_oid(), at)
-            self._record(state, fill)
+        history = past_day(
+            spec, book.depth, rng, end_ms=self.start_ms, mid=(bid + ask) / 2, spread=ask - bid
+        )
+        kept_from = len(history) - TRADES_KEPT
+        for i, past in enumerate(history):
+            if i < kept_from:  # only counted: the tape needs it, paging does not reach it
+                state.next_tid = max(state.next_tid, tid_floor(past.at_ms)) + 1
+                state.tape.add(past.at_ms, past.price, past.amount)
+                continue
+            # REST trades show no order ids, and past trades are never published on the socket
+            self._record(state, Fill(past.price, past.amount, past.maker_side, "", "", past.at_ms))
         return state
 
     # -- time --------------------------------------------------------------------------------
@@ -174,13 +187,10 @@ class Exchange:
         return fault.value is None or self.elapsed - state.wide_since < fault.value
 
     def _record(self, state: BookState, fill: Fill) -> Trade:
-        trade = Trade(state.next_tid, fill)
-        state.next_tid += 1
+        trade = Trade(max(state.next_tid, tid_floor(fill.at_ms)), fill)
+        state.next_tid = trade.tid + 1
         state.trades.append(trade)
-        state.high = max(state.high, fill.price)
-        state.low = min(state.low, fill.price)
-        state.volume += fill.amount
-        state.notional += fill.amount * fill.price
+        state.tape.add(fill.at_ms, fill.price, fill.amount)
         return trade
 
     # -- publishing --------------------------------------------------------------------------
@@ -210,7 +220,3 @@ class Exchange:
         if not self.faults.on(fault, book):
             return False
         return n % max(minimum, int(self.faults.value(fault, book, 5))) == 0
-
-
-def _round_price(value: Decimal, spec: BookSpec) -> Decimal:
-    return on_grid(value, spec.tick)

@@ -1,5 +1,6 @@
-"""The REST half: ``available_books``, ``ticker``, ``order_book``, ``trades`` under ``/v3`` and
-``/api/v3`` (trailing slash optional), behind the per-IP rate limit and the REST faults.
+"""The REST half: ``available_books``, ``catalogues``, ``ticker``, ``order_book``, ``trades`` and
+``ohlc`` under ``/v3`` and ``/api/v3`` (trailing slash optional), behind the per-IP rate limit and
+the REST faults. Any other path or method gets Bitso's error envelope and counts against the limit.
 """
 
 from __future__ import annotations
@@ -11,13 +12,18 @@ from typing import Any
 
 from aiohttp import web
 
-from bitsodata.simulator import views
+from bitsodata.simulator import catalogue, stats, views
 from bitsodata.simulator.engine import BookState, Exchange
 from bitsodata.simulator.faults import FaultSet
 from bitsodata.simulator.ratelimit import RateLimiter
+from bitsodata.simulator.tape import KEPT_MS
 
-ENDPOINTS = ("available_books", "ticker", "order_book", "trades")
+ENDPOINTS = ("available_books", "catalogues", "ticker", "order_book", "trades", "ohlc")
 PREFIXES = ("/v3", "/api/v3")
+UNMETERED = ("/_control",)
+"""Paths outside Bitso's API: never limited, never counted."""
+NOT_FOUND = ("1401", "Resource not found", 404)
+BAD_METHOD = ("0901", "Unsupported HTTP method", 400)
 RATE_LIMIT_MESSAGE = "You have hit the request rate-limit"
 BLOCKED_MESSAGE = "Blocked after repeated rate-limit lockouts"
 HTML_PAGE = (
@@ -43,21 +49,28 @@ class RestApi:
         *,
         limit_status: int,
         trust_forwarded_for: bool = False,
+        ws_paths: tuple[str, ...] = (),
     ) -> None:
         self.exchange = exchange
         self.faults = faults
         self.limiter = limiter
         self.limit_status = limit_status
         self.trust_forwarded_for = trust_forwarded_for
+        self.ws_paths = ws_paths
+        """Paths where a WebSocket upgrade goes to the hub unmetered (real Bitso's socket lives on
+        its own host); anything else sent there is an ordinary REST request."""
         self.counts: Counter[tuple[str, str]] = Counter()
-        """(raw path, canonical ``/v3/<endpoint>``) -> number of requests received."""
+        """(raw path, canonical ``/v3/<endpoint>`` or the raw path of an unknown one) -> number of
+        requests received."""
 
     def install(self, app: web.Application) -> None:
         handlers = {
             "available_books": self.available_books,
+            "catalogues": self.catalogues,
             "ticker": self.ticker,
             "order_book": self.order_book,
             "trades": self.trades,
+            "ohlc": self.ohlc,
         }
         for name, handler in handlers.items():
             for prefix in PREFIXES:
@@ -78,11 +91,11 @@ class RestApi:
     # -- cross-cutting -----------------------------------------------------------------------
     @web.middleware
     async def middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        endpoint = _endpoint(request.path)
-        if endpoint is None:
+        if request.path.startswith(UNMETERED) or self._upgrade(request):
             result: web.StreamResponse = await handler(request)
             return result
-        self.counts[(request.path, f"/v3/{endpoint}")] += 1
+        endpoint = _endpoint(request.path)
+        self.counts[(request.path, f"/v3/{endpoint}" if endpoint else request.path)] += 1
         book = request.query.get("book")
         if (delay := self.faults.hits("latency", book)) is not None:
             await asyncio.sleep(delay.value if delay.value is not None else 2.0)
@@ -98,6 +111,8 @@ class RestApi:
         if (fault := self.faults.hits("html_error", book)) is not None:
             status = int(fault.value or 403)
             return web.Response(status=status, text=HTML_PAGE, content_type="text/html")
+        if (unrouted := self._unrouted(request)) is not None:
+            return self.error(*unrouted, book)
         response: web.StreamResponse = await handler(request)
         if isinstance(response, web.Response) and self.faults.hits("malformed_json", book):
             body = response.text or ""
@@ -105,6 +120,21 @@ class RestApi:
                 text=body[: max(1, len(body) // 2)], content_type="application/json"
             )
         return response
+
+    def _upgrade(self, request: web.Request) -> bool:
+        return (
+            request.path in self.ws_paths
+            and request.headers.get("Upgrade", "").lower() == "websocket"
+        )
+
+    def _unrouted(self, request: web.Request) -> tuple[str, str, int] | None:
+        """Bitso's answer to a path it does not serve or a method it does not take."""
+        exception = request.match_info.http_exception
+        if request.path in self.ws_paths or isinstance(exception, web.HTTPNotFound):
+            return NOT_FOUND
+        if exception is not None:
+            return BAD_METHOD
+        return None
 
     def _client_ip(self, request: web.Request) -> str:
         forwarded = request.headers.get("X-Forwarded-For")
@@ -130,17 +160,20 @@ class RestApi:
 
     # -- endpoints ---------------------------------------------------------------------------
     async def available_books(self, request: web.Request) -> web.Response:
-        payload = [views.available_book(s) for s in self.exchange.books.values()]
+        payload = [catalogue.available_book(s) for s in self.exchange.books.values()]
         return _json(envelope(payload, payload_first=True))
+
+    async def catalogues(self, request: web.Request) -> web.Response:
+        return _json(envelope(catalogue.catalogues(list(self.exchange.books.values()))))
 
     async def ticker(self, request: web.Request) -> web.Response:
         found = self._book(request, required=False)
         if isinstance(found, web.Response):
             return found
         if found is None:
-            payload: Any = [views.ticker(self.exchange, s) for s in self.exchange.books.values()]
+            payload: Any = [stats.ticker(self.exchange, s) for s in self.exchange.books.values()]
         else:
-            payload = views.ticker(self.exchange, found)
+            payload = stats.ticker(self.exchange, found)
         return _json(envelope(payload))
 
     async def order_book(self, request: web.Request) -> web.Response:
@@ -169,6 +202,27 @@ class RestApi:
         if sort not in ("asc", "desc") or not 1 <= limit <= 100:
             return self.error("0320", "Invalid pagination parameters", 400, found.name)
         rows = views.trades(self.exchange, found, marker=marker, sort=sort, limit=limit)
+        return _json(envelope(rows))
+
+    async def ohlc(self, request: web.Request) -> web.Response:
+        found = self._book(request, required=True)
+        if not isinstance(found, BookState):
+            assert found is not None
+            return found
+        query = request.query
+        now = self.exchange.now_ms()
+        bucket = query.get("time_bucket", "")
+        if not bucket.isdigit() or int(bucket) not in stats.BUCKETS:
+            return self.error(
+                "0304", f"The field time_bucket ({bucket}) is either invalid or missing", 400, None
+            )
+        bounds: list[int] = []
+        for name, default in (("start", now - KEPT_MS), ("end", now)):
+            value = query.get(name, str(default))
+            if not value.isdigit():
+                return self.error("0304", f"The field {name} ({value}) is invalid", 400, None)
+            bounds.append(int(value))
+        rows = stats.ohlc(found, int(bucket), bounds[0], bounds[1])
         return _json(envelope(rows))
 
 

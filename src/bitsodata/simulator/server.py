@@ -71,6 +71,8 @@ class SimulatorServer:
         self.clock = clock or SystemClock()
         self.autorun = autorun
         self.faults = FaultSet(config.faults, seed=config.seed)
+        self.ws_paths = tuple(dict.fromkeys(("/", config.ws_path)))
+        """Where the WebSocket answers: the root of the host, as on Bitso, and ``ws_path``."""
         self.exchange = build_exchange(config, self.faults, self.clock)
         limiter = RateLimiter(
             config.rate_limit,
@@ -86,12 +88,14 @@ class SimulatorServer:
             limiter,
             limit_status=config.rate_limit_status,
             trust_forwarded_for=config.trust_forwarded_for,
+            ws_paths=self.ws_paths,
         )
         self.hub = WsHub(self.exchange, self.faults, ka_interval=config.ka_interval)
         self.app = web.Application()
         self.rest.install(self.app)
         ControlApi(self.exchange, self.faults, self.rest, self.hub).install(self.app)
-        self.app.router.add_get(config.ws_path, self.hub.handle)
+        for path in self.ws_paths:
+            self.app.router.add_get(path, self.hub.handle)
         self._runner: web.AppRunner | None = None
         self._ticker: asyncio.Task[None] | None = None
         self.port = config.port

@@ -35,7 +35,7 @@ def sides(state: BookState, faults: FaultSet) -> tuple[list[SimOrder], list[SimO
     return bids, asks
 
 
-def _time_style(faults: FaultSet, book: str | None, seq: int) -> str:
+def time_style(faults: FaultSet, book: str | None, seq: int) -> str:
     if not faults.on("hostile", book):
         return "colon"
     return ("colon", "nocolon", "millis")[seq % 3]
@@ -50,7 +50,7 @@ def order_book(state: BookState, faults: FaultSet, aggregate: bool) -> dict[str,
     else:
         bid_rows, ask_rows = ([_single(e, state.name, decimals) for e in s] for s in (bids, asks))
     return {
-        "updated_at": iso(state.updated_ms, _time_style(faults, state.name, state.sequence)),
+        "updated_at": iso(state.updated_ms, time_style(faults, state.name, state.sequence)),
         "sequence": str(state.sequence),
         "bids": bid_rows,
         "asks": ask_rows,
@@ -82,29 +82,6 @@ def _single(e: SimOrder, book: str, decimals: int) -> dict[str, str]:
     }
 
 
-def ticker(ex: Exchange, state: BookState) -> dict[str, Any]:
-    """REST ``ticker`` payload of one book (``bid``/``ask`` null on an empty side)."""
-    bids, asks = sides(state, ex.faults)
-    last = state.trades[-1].fill.price if state.trades else state.open_price
-    vwap = state.notional / state.volume if state.volume else last
-    tick = state.spec.tick
-    return {
-        "book": state.name,
-        "volume": dec(state.volume.quantize(Decimal("0.00000001"))),
-        "high": dec(state.high),
-        "low": dec(state.low),
-        "last": dec(last),
-        "vwap": dec(vwap.quantize(tick * Decimal("0.0000000001"))),
-        "ask": dec(asks[0].price) if asks else None,
-        "bid": dec(bids[0].price) if bids else None,
-        "created_at": iso(ex.now_ms(), _time_style(ex.faults, state.name, state.sequence)),
-        "change_24": dec(last - state.open_price),
-        "rolling_average_change": {
-            "6": dec(((last - state.open_price) / last * 100).quantize(Decimal("0.0001")))
-        },
-    }
-
-
 def trades(
     ex: Exchange, state: BookState, *, marker: int | None, sort: str, limit: int
 ) -> list[dict[str, Any]]:
@@ -128,35 +105,6 @@ def trades(
         }
         for t in rows[:limit]
     ]
-
-
-def available_book(state: BookState) -> dict[str, Any]:
-    spec = state.spec
-    tick = spec.tick
-    minimum_amount = Decimal(1).scaleb(-spec.amount_decimals)
-    return {
-        "book": spec.book,
-        "default_chart": spec.default_chart,
-        "minimum_price": dec(_plain(tick * 100)),
-        "maximum_price": dec(_plain(Decimal(repr(spec.mid)) * 10)),
-        "minimum_amount": dec(minimum_amount),
-        "maximum_amount": dec(_plain(Decimal(repr(spec.order_size)) * 10_000)),
-        "minimum_value": "10.00",
-        "maximum_value": "200000000",
-        "tick_size": dec(tick),
-        "margin_enabled": False,
-        "fees": {
-            "flat_rate": {"maker": "0.500", "taker": "0.650"},
-            "structure": [
-                {"volume": "1500000", "maker": "0.00500", "taker": "0.00650"},
-                {"volume": "2000000", "maker": "0.00490", "taker": "0.00637"},
-            ],
-        },
-    }
-
-
-def _plain(value: Decimal) -> Decimal:
-    return value.quantize(Decimal(1)) if value >= 1 else value.normalize()
 
 
 def orders_message(ex: Exchange, state: BookState) -> dict[str, Any]:
