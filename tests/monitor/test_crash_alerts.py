@@ -114,6 +114,11 @@ def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
         time.sleep(0.05)
 
 
+def _interesting(log: str) -> str:
+    words = ("alert", "collector_", "replayed", "error", "Error", "failed")
+    return "\n".join(line for line in log.splitlines() if any(w in line for w in words))[-8000:]
+
+
 def lake_replay(work: Path) -> tuple[set[str], int]:
     """Spread event keys a crash-free engine derives from the lake's rows, and the lake's end."""
     storage = LocalStorage(work / "lake")
@@ -156,17 +161,25 @@ def test_kill_9_at_any_step_loses_no_alert_event(
     first.wait(timeout=20)
     assert first.returncode == -signal.SIGKILL, first.stderr.read() if first.stderr else ""
     second = start(ex, tmp_path, receiver.url, None)
-    time.sleep(1.5)  # still wide after the restart
-    ex.control.clear("wide_spread")
+
+    def fired() -> bool:
+        return any(b["state"] == "FIRING" for b in receiver.spread())
 
     def resolved() -> bool:
         return any(b["state"] == "RESOLVED" for b in receiver.spread())
 
     try:
+        wait_for(fired, 20, "the FIRING of the wide-spread alert")
+        time.sleep(1.0)  # still wide for a while after the restart
+        ex.control.clear("wide_spread")
         wait_for(resolved, 20, "the RESOLVED of the wide-spread alert")
     except AssertionError:
         second.kill()
-        print(receiver.bodies, second.communicate()[1][-6000:])  # shown by pytest on failure
+        err = second.communicate()[1]
+        first_err = first.stderr.read() if first.stderr else ""
+        print("received:", [b["key"] for b in receiver.bodies])  # shown by pytest on failure
+        print("outbox:", sorted(p.name for p in (tmp_path / "outbox").iterdir()))
+        print("first:", first_err[-3000:], "second:", _interesting(err))
         raise
     time.sleep(WS + 0.5)  # the window holding the RESOLVED reaches the lake
     second.send_signal(signal.SIGTERM)

@@ -145,8 +145,9 @@ async def test_data_quality_alerts_for_stream_and_incomplete_window(tmp_path: Pa
     names = {(e.rule, e.book, e.state) for e in sink.events}
     assert ("stream_down", "*", "FIRING") in names
     assert ("book_stale", "usd_mxn", "FIRING") in names
-    assert ("window_incomplete", "usd_mxn", "FIRING") in names
-    # the seconds before the very first start are `missing` rows but not a gap in the data
+    # the seconds before the very first start, or before a book's first observation, are
+    # `missing` rows but no gap in the data: usd_mxn never came, book_stale says so
+    assert ("window_incomplete", "usd_mxn", "FIRING") not in names
     assert ("window_incomplete", "btc_mxn", "FIRING") not in names
     assert len(lake_rows(storage)) == 2 * len(BOOKS)
     assert all(e.kind == "data_quality" for e in sink.events if e.rule == "stream_down")
@@ -268,3 +269,25 @@ async def test_the_gap_of_a_crash_is_an_incident(tmp_path: Path) -> None:
     second.publisher.publish_now()
     fired = [(e.book, e.state) for e in sink2.events if e.rule == "window_incomplete"]
     assert ("btc_mxn", "FIRING") in fired
+
+
+def test_a_book_lost_after_its_first_observation_makes_an_incomplete_window(
+    tmp_path: Path,
+) -> None:
+    clock = FakeClock(T0 + 2.5)  # a first start, mid-window
+    collector, _storage, feed, sink = make_collector(tmp_path, clock)
+    assert isinstance(feed, LiveFeed)
+    collector.start()
+    for tick in range(T0 + 3, T0 + 21):
+        clock.set(tick + 0.001)
+        if tick >= T0 + 5:  # the books arrive two seconds after the start (connecting)
+            feed.set_top(top("btc_mxn", received_at=tick - 0.1))
+        if T0 + 5 <= tick < T0 + 12:  # usd_mxn is seen, then lost
+            feed.set_top(top("usd_mxn", received_at=tick - 0.1))
+        elif tick >= T0 + 12:
+            feed.clear("usd_mxn")
+        collector.tick(tick)
+        collector.writer.write_now()
+    collector.publisher.publish_now()
+    fired = {(e.book, e.at) for e in sink.events if e.rule == "window_incomplete"}
+    assert fired == {("usd_mxn", T0 + 20)}  # not the first window, not btc_mxn

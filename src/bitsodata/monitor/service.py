@@ -134,6 +134,8 @@ class Collector:
         self._orphans: list[int] = []
         self._recovery_left: set[int] = set()
         self._fresh_from: int | None = None
+        self._first_seen: dict[str, int] = {}
+        """Per book, the first tick of this run with a book at all (not ``missing``)."""
         self._boundaries: dict[int, tuple[AlertEvent, ...]] = {}
         """Window start -> spread alerts firing just before that window's first row."""
         self.tick_work: deque[float] = deque(maxlen=100_000)
@@ -349,6 +351,8 @@ class Collector:
         for row in rows:
             events += self.engine.observe(row)
             self.metrics.observed(row)
+            if row.status != "missing":
+                self._first_seen.setdefault(row.book, tick)
         events += self.quality.on_tick(tick, link, rows)
         events += self.quality.window_pending(tick, self.writer.oldest_pending_end())
         self._publish(events)
@@ -403,7 +407,7 @@ class Collector:
         events: list[AlertEvent] = []
         for book, rows in window.rows.items():
             self.metrics.window(book, window.end, rows)
-            judged = [r for r in rows if self._fresh_from is None or r.tick >= self._fresh_from]
+            judged = self._judged(book, rows)
             events += self.quality.window_written(book, window.end, judged)
         event(
             log,
@@ -417,6 +421,17 @@ class Collector:
         self._recovery_left.discard(window.start)
         if self._orphans and not self._recovery_left:
             self._drop_orphans()
+
+    def _judged(self, book: str, rows: Sequence[Observation]) -> list[Observation]:
+        """The rows of a written window that can be an incident.
+
+        After a first start or a clean stop, the seconds before the run's first observation of
+        the book (the run had not begun, or was still connecting) are no gap in the data.
+        """
+        if self._fresh_from is None:
+            return list(rows)
+        since = max(self._fresh_from, self._first_seen.get(book, math.inf))
+        return [r for r in rows if r.tick >= since]
 
     def health(self) -> Health:
         """The ``/healthz`` verdict now."""
