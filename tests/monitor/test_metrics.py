@@ -16,7 +16,7 @@ from bitsodata.monitor.http import MetricsServer
 from bitsodata.monitor.metrics import CollectorMetrics, judge_health
 from tests.alerts.helpers import firing
 from tests.deploy.metricnames import CONTRACT
-from tests.monitor.helpers import BOOKS, T0, LiveFeed, make_collector, top
+from tests.monitor.helpers import BOOKS, T0, LiveFeed, levels_file, make_collector, top
 
 
 async def _scrape(port: int) -> tuple[str, httpx.Response]:
@@ -28,7 +28,9 @@ async def _scrape(port: int) -> tuple[str, httpx.Response]:
 
 async def test_every_agreed_metric_is_served_with_live_values(tmp_path: Path) -> None:
     clock = FakeClock(T0 - 0.5)
-    collector, _storage, feed, _sink = make_collector(tmp_path, clock)
+    collector, _storage, feed, _sink = make_collector(
+        tmp_path, clock, rules_file=levels_file(tmp_path)
+    )
     assert isinstance(feed, LiveFeed)
     feed.stats.count_rest("order_book", "ok")
     feed.stats.ws_reconnects = 2
