@@ -163,7 +163,7 @@ class AlertSettings(Section):
     """Alert rules and where alerts go."""
 
     rules_file: Path | None = None
-    """TOML rules file; defaults (0.1 / 0.5 / 1.0 % on every book) when unset."""
+    """TOML rules file; the defaults (``DEFAULT_RULES``: 0.1 / 0.5 / 1.0 %) when unset."""
     webhook_url: SecretStr | None = None
     """JSON POST target (Slack-compatible body); no webhook when unset."""
     outbox_dir: Path = Path(".bitsodata/outbox")

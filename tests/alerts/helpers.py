@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from bitsodata.alerts.events import AlertEvent
 from bitsodata.domain.observation import Observation, Status
+from bitsodata.logs import event_name
 
 T0 = 1_700_000_000
 
@@ -50,7 +51,7 @@ class Records(logging.Handler):
 
     def events(self, name: str) -> list[dict[str, object]]:
         """The fields of every record with this event name."""
-        return [getattr(r, "fields", {}) for r in self.records if r.getMessage() == name]
+        return [getattr(r, "fields", {}) for r in self.records if event_name(r) == name]
 
 
 def priced(tick: int, spread: str | None, book: str = "btc_mxn") -> Observation:

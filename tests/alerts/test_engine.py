@@ -21,8 +21,11 @@ def feed(
     return out
 
 
-def test_defaults_fire_once_each_and_resolve_once_each() -> None:
-    engine = AlertEngine(DEFAULT_RULES)
+LEVELS = tuple(Rule(f"spread-{x}", "*", Decimal(x)) for x in ("0.1", "0.5", "1.0"))
+
+
+def test_plain_levels_fire_once_each_and_resolve_once_each() -> None:
+    engine = AlertEngine(LEVELS)
     got = feed(engine, ["0.05", "0.2", "0.3", "0.6", "1.2", "1.3", "0.7", "0.05"])
     assert got == [
         (1, "spread-0.1", "FIRING"),
@@ -130,3 +133,19 @@ def test_quality_fires_once_and_resolves_once() -> None:
     # conditions are keyed by (name, book)
     assert len(engine.quality("book_stale", "btc_mxn", True, T0, "stale")) == 1
     assert len(engine.quality("book_stale", "usd_mxn", True, T0, "stale")) == 1
+
+
+def test_the_defaults_ignore_a_blip_and_do_not_flap_around_a_level() -> None:
+    blip = ["0.2", "1.3", "0.2"] * 5  # one wide tick at a time: never held 10 s
+    wide = ["1.2"] * 11
+    hover = ["1.01", "0.95"] * 10  # around 1.0 %: the plain level flaps, the default holds
+    spreads = [*blip, *wide, *hover, "0.3"]
+    end = len(spreads) - 1
+    assert feed(AlertEngine(DEFAULT_RULES), spreads) == [
+        (len(blip) + 10, "spread-0.5", "FIRING"),
+        (len(blip) + 10, "spread-1.0", "FIRING"),
+        (end, "spread-0.5", "RESOLVED"),
+        (end, "spread-1.0", "RESOLVED"),
+    ]
+    plain = feed(AlertEngine(LEVELS), spreads)
+    assert sum(1 for _i, rule, state in plain if (rule, state) == ("spread-1.0", "FIRING")) > 10

@@ -41,7 +41,8 @@ def test_replay_over_the_lake_fires_and_resolves_like_the_live_engine() -> None:
 
 def test_replay_limits_to_book_and_range_and_reports_open_alerts() -> None:
     store = stored({"btc_mxn": range(50, 70), "usd_mxn": range(100, 120)})
-    report = replay_lake(store, DEFAULT_RULES, START + 60, START + 120, "usd_mxn")
+    levels = [Rule(f"spread-{x}", "*", Decimal(x)) for x in ("0.1", "0.5", "1.0")]
+    report = replay_lake(store, levels, START + 60, START + 120, "usd_mxn")
     assert report.first_tick == START + 60 and report.last_tick == START + 119
     assert {e.book for e in report.events} == {"usd_mxn"}
     assert [(e.rule, e.state) for e in report.events] == [

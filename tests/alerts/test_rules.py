@@ -82,9 +82,11 @@ def test_parse_reads_fields_and_defaults() -> None:
     assert any_.above == Decimal("0.1")
 
 
-def test_defaults_are_the_three_brief_levels_on_every_book() -> None:
-    assert [(r.book, r.above) for r in DEFAULT_RULES] == [
-        ("*", Decimal(x)) for x in ("0.1", "0.5", "1.0")
+def test_defaults_are_the_three_brief_levels() -> None:
+    assert [(r.book, r.above, r.for_seconds, r.clear_below) for r in DEFAULT_RULES] == [
+        ("usd_mxn", Decimal("0.1"), 60, Decimal("0.08")),  # btc_mxn's median is above 0.1 %
+        ("*", Decimal("0.5"), 10, Decimal("0.4")),
+        ("*", Decimal("1.0"), 10, Decimal("0.8")),
     ]
     assert RulesFile(None).current() == DEFAULT_RULES
     assert RulesFile(None).reload_if_changed() is None

@@ -10,12 +10,14 @@ from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 from aiohttp import web
 
 from bitsodata.alerts.events import AlertEvent
-from bitsodata.alerts.webhook import WebhookOutbox, slack_body
+from bitsodata.alerts.webhook import WebhookOutbox, check_webhook_url, slack_body
 from bitsodata.clock import FakeClock, SystemClock
+from bitsodata.errors import ConfigError
 from tests.alerts.helpers import T0, Records, firing
 
 
@@ -218,3 +220,59 @@ async def test_delivery_failures_never_log_the_webhook_url(tmp_path: Path) -> No
     assert len(failures) >= 2 and len(box.pending()) == 1  # kept for a later delivery
     assert all("s3cr3t-token" not in str(fields) for fields in failures)
     assert all("s3cr3t-token" not in r.getMessage() for r in logged.records)
+
+
+SECRET = "T000/B000/s3cr3t-token"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"http://127.0.0.1:99999/{SECRET}",  # port out of range (an OverflowError in the sender)
+        f"http://127.0.0.1:0/{SECRET}",
+        f"http://127.0.0.1:port/{SECRET}",
+        f"ftp://hooks.example.com/{SECRET}",
+        f"https:///{SECRET}",
+        f"hooks.example.com/{SECRET}",
+    ],
+)
+def test_a_bad_webhook_url_is_refused_at_start_without_echoing_it(url: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        WebhookOutbox(url, tmp_path / "o", SystemClock())
+    assert "alerts.webhook_url" in str(err.value) and "s3cr3t" not in str(err.value)
+    assert not (tmp_path / "o").exists()
+
+
+def test_good_webhook_urls_pass() -> None:
+    for url in ("https://hooks.slack.com/services/T/B/x", "http://127.0.0.1:8080/hook"):
+        assert check_webhook_url(url) == url
+
+
+async def test_an_unexpected_error_in_an_attempt_never_ends_the_delivery_loop(
+    tmp_path: Path,
+) -> None:
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(json.loads(request.content)["rule"])
+        if len(calls) <= 2:
+            raise OverflowError("port must be 0-65535.")  # not an httpx.HTTPError
+        return httpx.Response(200)
+
+    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    url = f"http://127.0.0.1:8080/{SECRET}"
+    box = WebhookOutbox(
+        url, tmp_path / "o", SystemClock(), client=client, min_backoff=0.01, max_backoff=0.02
+    )
+    box.publish(firing("a", "btc_mxn", T0))
+    stop = asyncio.Event()
+    with Records("bitsodata.alerts.webhook") as logged:
+        task = asyncio.create_task(box.run(stop))
+        await until(lambda: box.delivered == 1)
+        stop.set()
+        await asyncio.wait_for(task, 2)
+    await client.aclose()
+    assert calls == ["a", "a", "a"] and box.failures == 2 and not box.pending()
+    failed = logged.events("alert_delivery_failed")
+    assert len(failed) == 2 and "OverflowError" in str(failed[0]["error"])
+    assert all(SECRET not in r.getMessage() for r in logged.records)

@@ -105,9 +105,12 @@ def test_test_says_which_rules_fire(tmp_path: Path) -> None:
     lines = ok(
         "alerts", "test", "--file", str(rules), "--spread", "0.6", "--book", "btc_mxn"
     ).splitlines()
-    assert [line.split()[:2] for line in lines] == [
-        ["FIRES", "spread-0.1"], ["FIRES", "spread-0.5"], ["quiet", "spread-1.0"],
+    # the default 0.1 % level watches usd_mxn only; 0.5 % must hold 10 s
+    names = [next(word for word in line.split() if word.startswith("spread-")) for line in lines]
+    assert [(line.split()[0], name) for line, name in zip(lines, names, strict=True)] == [
+        ("FIRES", "spread-0.5"), ("quiet", "spread-1.0"),
     ]  # fmt: skip
+    assert "held 10s" in lines[0]
     usd = ok("alerts", "test", "--file", str(rules), "--spread", "0.3", "--book", "usd_mxn")
     assert "FIRES once held 60s" in usd and "usd-slow" in usd
     assert "usd-slow" not in "".join(lines)  # a usd_mxn rule does not apply to btc_mxn

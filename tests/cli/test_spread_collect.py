@@ -88,3 +88,17 @@ def test_a_short_run_writes_csv_windows_with_the_brief_columns_first(
     assert header.split(",") == list(FILE_COLUMNS)
     assert len(rows) == 1 and rows[0].split(",")[1].strip('"') == "btc_mxn"
     assert files[-1].relative_to(lake).parts[:2] == ("spreads", "btc_mxn")
+
+
+def test_a_lake_that_is_a_file_fails_at_start(tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    lake.write_text("a file where the lake should be")
+    result = CliRunner().invoke(
+        app,
+        ["spread", "collect", "--duration", "5", "--lake", str(lake),
+         "--journal-dir", str(tmp_path / "j"), "--exchange-url", "http://127.0.0.1:9/v3",
+         "--ws-url", "ws://127.0.0.1:9"],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert isinstance(result.exception, BitsodataError)
+    assert "not writable" in str(result.exception)

@@ -85,9 +85,11 @@ def make_collector(
     view: TickView | None = None,
     upload_queue: UploadQueue | None = None,
     fsync: bool = False,
+    rules_file: Path | None = None,
     **fields: Any,
 ) -> tuple[Collector, MemoryStorage, FakeFeed, MemorySink]:
-    """A collector on fakes: memory lake (parquet), journal in ``tmp/journal``, default rules."""
+    """A collector on fakes: memory lake (parquet), journal in ``tmp/journal``, default rules
+    unless ``rules_file`` names others."""
     mon = settings(journal_dir=tmp / "journal", **fields)
     storage = storage if storage is not None else MemoryStorage()
     feed = feed if feed is not None else LiveFeed(clock)
@@ -96,7 +98,7 @@ def make_collector(
         feed=feed,
         write=lake_writer(storage, mon.format, mon.window_seconds),
         journal=Journal(mon.journal_dir, fsync=fsync),
-        rules=RulesFile(None),
+        rules=RulesFile(rules_file),
         sinks=(sink,),
         view=view,
         upload_queue=upload_queue,
@@ -121,3 +123,16 @@ def window_file(
 
 def ticks_of(rows: Sequence[Observation]) -> list[int]:
     return [r.tick for r in rows]
+
+
+LEVELS_TOML = "".join(
+    f'[[rule]]\nname = "spread-{level}"\nbook = "*"\nabove = {level}\n\n'
+    for level in ("0.1", "0.5", "1.0")
+)
+"""The brief's three levels as plain rules: no wait, no hysteresis (timing-free tests)."""
+
+
+def levels_file(tmp: Path) -> Path:
+    path = tmp / "levels.toml"
+    path.write_text(LEVELS_TOML)
+    return path

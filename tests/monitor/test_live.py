@@ -11,6 +11,7 @@ from rich.console import Console
 
 from bitsodata.alerts.engine import AlertEvent
 from bitsodata.domain.observation import Observation
+from bitsodata.logs import event_name
 from bitsodata.monitor.live import LiveTable, LogView
 from tests.monitor.helpers import T0
 
@@ -47,7 +48,7 @@ def test_log_view_writes_a_summary_line_now_and_then(
     with caplog.at_level(logging.INFO, logger="bitsodata.monitor.live"):
         for tick in range(T0, T0 + 20):
             view.update(tick, ROWS, [])
-    lines = [r for r in caplog.records if r.getMessage() == "tick"]
+    lines = [r for r in caplog.records if event_name(r) == "tick"]
     assert len(lines) == 2
     fields = lines[0].fields  # type: ignore[attr-defined]
     assert fields["btc_mxn"] == "ok:0.0794" and fields["usd_mxn"] == "missing:—"

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from pathlib import Path
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from bitsodata.clock import FakeClock
+from bitsodata.alerts.webhook import WebhookOutbox
+from bitsodata.clock import FakeClock, SystemClock
 from bitsodata.exchange.feed import LinkState
 from bitsodata.monitor.http import MetricsServer
 from bitsodata.monitor.metrics import CollectorMetrics, judge_health
+from tests.alerts.helpers import firing
 from tests.deploy.metricnames import CONTRACT
-from tests.monitor.helpers import BOOKS, T0, LiveFeed, make_collector, top
+from tests.monitor.helpers import BOOKS, T0, LiveFeed, levels_file, make_collector, top
 
 
 async def _scrape(port: int) -> tuple[str, httpx.Response]:
@@ -25,7 +28,9 @@ async def _scrape(port: int) -> tuple[str, httpx.Response]:
 
 async def test_every_agreed_metric_is_served_with_live_values(tmp_path: Path) -> None:
     clock = FakeClock(T0 - 0.5)
-    collector, _storage, feed, _sink = make_collector(tmp_path, clock)
+    collector, _storage, feed, _sink = make_collector(
+        tmp_path, clock, rules_file=levels_file(tmp_path)
+    )
     assert isinstance(feed, LiveFeed)
     feed.stats.count_rest("order_book", "ok")
     feed.stats.ws_reconnects = 2
@@ -134,3 +139,25 @@ async def test_collector_up_is_one_while_running(tmp_path: Path) -> None:
     await collector.run(stop)
     assert feed.seen[:3] == [1.0, 1.0, 1.0]
     assert _up(collector.metrics) == 0.0
+
+
+async def test_webhook_delivery_failures_and_backlog_are_metrics(tmp_path: Path) -> None:
+    with socket.socket() as sock:  # a loopback port nobody listens on: every attempt fails
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    outbox = WebhookOutbox(
+        f"http://127.0.0.1:{port}/hook", tmp_path / "o", SystemClock(), min_backoff=0.01,
+        max_backoff=0.02,
+    )  # fmt: skip
+    metrics = CollectorMetrics()
+    metrics.watch_outbox(outbox, lambda: len(outbox.pending()))
+    outbox.publish(firing("wide", "btc_mxn", T0))
+    stop = asyncio.Event()
+    task = asyncio.create_task(outbox.run(stop))
+    while outbox.failures < 3:
+        await asyncio.sleep(0.01)
+    stop.set()
+    await task
+    failures = metrics.registry.get_sample_value("bitsodata_alert_delivery_failures_total")
+    assert failures is not None and failures >= 3
+    assert metrics.registry.get_sample_value("bitsodata_alert_outbox_files") == 1

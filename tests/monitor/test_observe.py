@@ -83,3 +83,58 @@ def test_status_and_spread_are_consistent(bid: Decimal, ask: Decimal) -> None:
         assert row.spread == (ask - bid) * 100 / ask
     else:
         assert row.status == "crossed" and row.spread is None
+
+
+# -- the status table: one test per cell (priority, status, prices kept) ---------------------------
+
+FROZEN = 37.0  # seconds without any traffic on the link: the source is suspect
+
+# (case, top or None, seconds since the last frame, status, bid, ask, spread kept)
+TABLE_CELLS = [
+    ("no top at all", None, 0.5, "missing", None, None, False),
+    ("frozen two-sided", ("100", "101"), FROZEN, "stale", "100", "101", True),
+    ("frozen crossed", ("101", "100"), FROZEN, "stale", "101", "100", False),
+    ("frozen bid only", ("100", None), FROZEN, "stale", "100", None, False),
+    ("frozen ask only", (None, "101"), FROZEN, "stale", None, "101", False),
+    ("live bid only", ("100", None), 0.5, "missing", None, None, False),
+    ("live ask only", (None, "101"), 0.5, "missing", None, None, False),
+    ("live crossed", ("101", "100"), 0.5, "crossed", "101", "100", False),
+    ("live locked", ("100", "100"), 0.5, "crossed", "100", "100", False),
+    ("live two-sided", ("100", "101"), 0.5, "ok", "100", "101", True),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "sides", "silence", "status", "bid", "ask", "has_spread"),
+    TABLE_CELLS,
+    ids=[c[0] for c in TABLE_CELLS],
+)
+def test_status_table_cell(
+    case: str,
+    sides: tuple[str | None, str | None] | None,
+    silence: float,
+    status: str,
+    bid: str | None,
+    ask: str | None,
+    has_spread: bool,
+) -> None:
+    book_top = None if sides is None else top(bid=sides[0], ask=sides[1], received_at=T0 - 40)
+    row = observe(T0, book_top, link(T0 - silence), STALE, book="btc_mxn")
+    assert row.status == status, case
+    assert (row.bid, row.ask) == (
+        None if bid is None else Decimal(bid),
+        None if ask is None else Decimal(ask),
+    )
+    assert (row.spread is not None) == has_spread
+
+
+def test_a_missing_row_never_keeps_a_price() -> None:
+    for bid, ask in [("100", None), (None, "101"), (None, None)]:
+        row = observe(T0, top(bid=bid, ask=ask), link(T0), STALE)
+        assert row.status == "missing"
+        assert (row.bid, row.ask, row.spread) == (None, None, None)
+
+
+def test_old_rest_value_of_a_crossed_book_is_stale() -> None:
+    old = top(bid="101", ask="100", received_at=T0 - FROZEN, source="rest")
+    assert observe(T0, old, link(None, connected=False), STALE).status == "stale"

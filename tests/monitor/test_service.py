@@ -18,6 +18,7 @@ from tests.monitor.helpers import (
     T0,
     LiveFeed,
     lake_rows,
+    levels_file,
     make_collector,
     ticks_of,
     top,
@@ -106,7 +107,9 @@ def test_statuses_follow_the_feed_second_by_second(tmp_path: Path) -> None:
 
 def _alert_run(tmp_path: Path) -> tuple[Collector, MemorySink, FakeClock]:
     clock = FakeClock(T0 - 0.5)
-    collector, _storage, feed, sink = make_collector(tmp_path, clock, quality_alert_after_seconds=5)
+    collector, _storage, feed, sink = make_collector(
+        tmp_path, clock, quality_alert_after_seconds=5, rules_file=levels_file(tmp_path)
+    )
     assert isinstance(feed, LiveFeed)
     collector.start()
     spreads = ["0.05"] * 3 + ["0.7"] * 4 + ["0.05"] * 3  # per tick: a wide-spread episode
@@ -142,8 +145,9 @@ async def test_data_quality_alerts_for_stream_and_incomplete_window(tmp_path: Pa
     names = {(e.rule, e.book, e.state) for e in sink.events}
     assert ("stream_down", "*", "FIRING") in names
     assert ("book_stale", "usd_mxn", "FIRING") in names
-    assert ("window_incomplete", "usd_mxn", "FIRING") in names
-    # the seconds before the very first start are `missing` rows but not a gap in the data
+    # the seconds before the very first start, or before a book's first observation, are
+    # `missing` rows but no gap in the data: usd_mxn never came, book_stale says so
+    assert ("window_incomplete", "usd_mxn", "FIRING") not in names
     assert ("window_incomplete", "btc_mxn", "FIRING") not in names
     assert len(lake_rows(storage)) == 2 * len(BOOKS)
     assert all(e.kind == "data_quality" for e in sink.events if e.rule == "stream_down")
@@ -198,7 +202,8 @@ def test_lake_outage_queues_windows_and_uploads_them_once_when_back(tmp_path: Pa
 
 def test_a_restart_does_not_fire_again_an_alert_already_firing(tmp_path: Path) -> None:
     clock = FakeClock(T0 - 0.5)
-    first, storage, feed, sink = make_collector(tmp_path, clock)
+    levels = levels_file(tmp_path)
+    first, storage, feed, sink = make_collector(tmp_path, clock, rules_file=levels)
     assert isinstance(feed, LiveFeed)
     first.start()
     for tick in range(T0, T0 + 4):  # btc_mxn at 0.7 %: above 0.1 and 0.5
@@ -210,7 +215,7 @@ def test_a_restart_does_not_fire_again_an_alert_already_firing(tmp_path: Path) -
     assert fired == {"spread-0.1", "spread-0.5"}
     # crash, then restart two seconds later with the spread still wide
     clock.advance(2)
-    second, _, feed2, sink2 = make_collector(tmp_path, clock, storage=storage)
+    second, _, feed2, sink2 = make_collector(tmp_path, clock, storage=storage, rules_file=levels)
     assert isinstance(feed2, LiveFeed)
     plan = second.start()
     for tick in range(plan.first_tick, plan.first_tick + 3):
@@ -223,3 +228,66 @@ def test_a_restart_does_not_fire_again_an_alert_already_firing(tmp_path: Path) -
         "bitsodata_alert_active", {"rule": "spread-0.5", "book": "btc_mxn"}
     )
     assert active == 1.0
+
+
+async def test_the_first_window_after_a_clean_stop_is_no_incident(tmp_path: Path) -> None:
+    clock = FakeClock(T0 + 3.5)
+    first, storage, feed, sink = make_collector(tmp_path, clock, quality_alert_after_seconds=5)
+    assert isinstance(feed, LiveFeed)
+    _feed_all(feed, T0 + 3)
+    await first.run(asyncio.Event(), duration=8)  # stopped cleanly at T0 + 11
+    clock.set(T0 + 25.5)  # started again mid-window, 14 seconds later
+    second, _s, feed2, sink2 = make_collector(tmp_path, clock, storage=storage,
+                                              quality_alert_after_seconds=5)  # fmt: skip
+    assert isinstance(feed2, LiveFeed)
+    _feed_all(feed2, T0 + 25)
+    await second.run(asyncio.Event(), duration=16)
+    incidents = [e for e in [*sink.events, *sink2.events] if e.rule == "window_incomplete"]
+    assert incidents == []
+    assert window_file(storage, "btc_mxn", T0 + 20)[0].status == "missing"  # still explicit
+
+
+async def test_the_gap_of_a_crash_is_an_incident(tmp_path: Path) -> None:
+    clock = FakeClock(T0 + 3.5)
+    first, storage, feed, _sink = make_collector(tmp_path, clock)
+    assert isinstance(feed, LiveFeed)
+    first.start()
+    for tick in range(T0 + 4, T0 + 14):
+        clock.set(tick + 0.001)
+        _feed_all(feed, tick - 0.2)
+        first.tick(tick)
+        first.writer.write_now()
+    clock.set(T0 + 16.5)  # killed at T0 + 13: no clean stop recorded
+    second, _s, feed2, sink2 = make_collector(tmp_path, clock, storage=storage)
+    assert isinstance(feed2, LiveFeed)
+    second.start()
+    for tick in range(T0 + 17, T0 + 21):
+        clock.set(tick + 0.001)
+        _feed_all(feed2, tick - 0.2)
+        second.tick(tick)
+        second.writer.write_now()
+    second.publisher.publish_now()
+    fired = [(e.book, e.state) for e in sink2.events if e.rule == "window_incomplete"]
+    assert ("btc_mxn", "FIRING") in fired
+
+
+def test_a_book_lost_after_its_first_observation_makes_an_incomplete_window(
+    tmp_path: Path,
+) -> None:
+    clock = FakeClock(T0 + 2.5)  # a first start, mid-window
+    collector, _storage, feed, sink = make_collector(tmp_path, clock)
+    assert isinstance(feed, LiveFeed)
+    collector.start()
+    for tick in range(T0 + 3, T0 + 21):
+        clock.set(tick + 0.001)
+        if tick >= T0 + 5:  # the books arrive two seconds after the start (connecting)
+            feed.set_top(top("btc_mxn", received_at=tick - 0.1))
+        if T0 + 5 <= tick < T0 + 12:  # usd_mxn is seen, then lost
+            feed.set_top(top("usd_mxn", received_at=tick - 0.1))
+        elif tick >= T0 + 12:
+            feed.clear("usd_mxn")
+        collector.tick(tick)
+        collector.writer.write_now()
+    collector.publisher.publish_now()
+    fired = {(e.book, e.at) for e in sink.events if e.rule == "window_incomplete"}
+    assert fired == {("usd_mxn", T0 + 20)}  # not the first window, not btc_mxn

@@ -6,7 +6,7 @@ import pytest
 
 from bitsodata.lake.layout import spread_window_key
 from bitsodata.lake.storage import MemoryStorage
-from bitsodata.lake.windowfile import encode_window
+from bitsodata.lake.windowfile import encode_window, write_window
 from bitsodata.orchestration.audit import AuditPolicy, audit_lake, due_windows, inspect_window
 from tests.orchestration.lakes import WINDOW, at, ok, put_window, rows
 
@@ -110,6 +110,7 @@ def test_the_report_covers_every_book_and_due_window() -> None:
     policy = AuditPolicy(books=("btc_mxn", "usd_mxn"), window_seconds=WINDOW, lookback_seconds=1800)
     for start in due_windows(at("2024-05-29T00:40"), policy):
         put_window(store, "btc_mxn", start)
+    put_window(store, "usd_mxn", at("2024-05-28T23:50"))  # collecting before the audited span
     put_window(store, "usd_mxn", at("2024-05-29T00:10"), every_nth_missing=2)
     report = audit_lake(store, at("2024-05-29T00:40"), policy)
     assert report.counts() == {"complete": 3, "incomplete": 1, "late": 1, "missing": 1}
@@ -120,3 +121,35 @@ def test_the_report_covers_every_book_and_due_window() -> None:
     ]
     summary = report.to_dict()
     assert summary["problems"][0]["window_start"] == "2024-05-29T00:00:00+00:00"
+
+
+def test_windows_before_the_collector_ever_ran_are_not_incidents() -> None:
+    store = MemoryStorage()
+    first = at("2024-05-29T00:20")
+    # the collector started at 00:25:00: the first file's first 300 seconds are `missing`
+    tail = rows(BOOK, first + 300, count=300)
+    head = rows(BOOK, first, every_nth_missing=1, count=300)
+    write_window(store, BOOK, first, head + tail, "parquet")
+    report = audit_lake(store, at("2024-05-29T00:40"), POLICY)
+    assert [(v.start, v.outcome) for v in report.verdicts] == [(first, "complete")]
+    assert report.problems == ()
+
+
+def test_a_lake_without_any_file_of_the_book_owes_nothing() -> None:
+    report = audit_lake(MemoryStorage(), at("2024-05-29T00:40"), POLICY)
+    assert report.verdicts == () and report.counts()["missing"] == 0
+
+
+def test_a_gap_after_the_first_observation_is_still_an_incident() -> None:
+    store = MemoryStorage()
+    put_window(store, BOOK, at("2024-05-29T00:00"))
+    start = at("2024-05-29T00:10")
+    damaged = rows(BOOK, start, every_nth_missing=2)  # half the seconds missing
+    write_window(store, BOOK, start, damaged, "parquet")
+    report = audit_lake(store, at("2024-05-29T00:40"), POLICY)
+    outcomes = {v.start: v.outcome for v in report.verdicts}
+    assert outcomes == {
+        at("2024-05-29T00:00"): "complete",
+        start: "incomplete",
+        at("2024-05-29T00:20"): "late",  # absent, due 10 minutes ago
+    }

@@ -48,6 +48,7 @@ def test_a_complete_lake_passes_and_writes_no_alert(tmp_path: Path) -> None:
 
 def test_problems_fail_the_task_and_land_in_the_alert_log_once(tmp_path: Path) -> None:
     lake = LocalStorage(tmp_path)
+    put_window(lake, BOOK, at("2024-05-28T23:50"))  # collecting since before the audited span
     put_window(lake, BOOK, at("2024-05-29T00:10"))
     put_window(lake, BOOK, at("2024-05-29T00:20"), every_nth_missing=3)
     with pytest.raises(LakeAuditFailed) as failure:
@@ -93,8 +94,12 @@ class ReadOnlyLake(MemoryStorage):
 
 
 def test_an_alert_log_that_cannot_be_written_is_a_retryable_failure(tmp_path: Path) -> None:
+    before = MemoryStorage()
+    put_window(before, BOOK, at("2024-05-28T23:50"))  # then the 00:00 window never came
+    lake = ReadOnlyLake()
+    lake.objects.update(before.objects)
     with pytest.raises(LakeUnavailable) as failure:
-        run_audit(settings(tmp_path), RUN_END, storage=ReadOnlyLake())
+        run_audit(settings(tmp_path), RUN_END, storage=lake)
     assert is_retryable(failure.value)
 
 

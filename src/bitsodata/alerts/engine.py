@@ -150,6 +150,34 @@ class AlertEngine:
         self._rules = tuple(rules)
         return events
 
+    def restore(self, firing: Sequence[AlertEvent]) -> None:
+        """Take back alerts that were firing before a restart (FIRING events, as once emitted).
+
+        Events of rules no longer in force, or that do not watch the book, are left out. Restored
+        alerts resolve like any other: nothing is emitted now.
+        """
+        names = {rule.name: rule for rule in self._rules}
+        for alert in firing:
+            if alert.state != FIRING:
+                continue
+            if alert.kind == "data_quality":
+                self._quality.setdefault((alert.rule, alert.book), alert)
+                continue
+            rule = names.get(alert.rule)
+            if rule is None or not rule.applies_to(alert.book):
+                continue
+            track = self._tracks.setdefault((alert.rule, alert.book), _Track())
+            if track.firing is None:
+                track.firing = alert
+
+    def firing_spread(self) -> tuple[AlertEvent, ...]:
+        """The FIRING event of every spread alert that has not resolved."""
+        return tuple(t.firing for t in self._tracks.values() if t.firing is not None)
+
+    def firing_quality(self) -> tuple[AlertEvent, ...]:
+        """The FIRING event of every data-quality alert that has not resolved."""
+        return tuple(self._quality.values())
+
     def active(self) -> tuple[AlertEvent, ...]:
         """The FIRING event of every alert (spread and data-quality) that has not resolved."""
         spread = (t.firing for t in self._tracks.values() if t.firing is not None)

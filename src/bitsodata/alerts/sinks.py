@@ -125,6 +125,9 @@ class LakeAlertLog:
     never doubles. A failed write is kept and retried on the next flush. Thread-safe.
     """
 
+    idempotent = True
+    """Publishing an event twice (a replay after a restart) logs it once."""
+
     def __init__(self, storage: KeyValueStore, *, autoflush: bool = True) -> None:
         self._storage = storage
         self.autoflush = autoflush

@@ -19,8 +19,8 @@ from bitsodata.lake.storage import Storage, open_storage
 from bitsodata.monitor.journal import Journal
 from bitsodata.monitor.latency import UpdateLag
 from bitsodata.monitor.live import LiveTable, LogView, TickView
-from bitsodata.monitor.service import Collector, CollectorReport, Parts
-from bitsodata.monitor.writer import UploadQueue
+from bitsodata.monitor.service import Collector, CollectorReport, Parts, check_settings
+from bitsodata.monitor.writer import UploadQueue, check_lake_writable
 from bitsodata.settings import Settings
 
 SWITCH_INTERVAL = 0.001
@@ -51,6 +51,7 @@ def build_parts(settings: Settings, clock: Clock, *, live: bool) -> Parts:
     """Real feed, lake, journal, rules, sinks and view from the settings."""
     mon = settings.monitor
     storage = open_storage(settings.lake)
+    check_lake_writable(storage)  # fail now, not after a run that wrote nothing
     fanout, outbox = build_sinks(settings.alerts, storage, clock)
     # The collector's delivery lane flushes the alert log once per batch (not once per event);
     # the webhook's lane goes first, so its worker thread is the first to start on a burst.
@@ -82,6 +83,7 @@ async def run_collector(
 ) -> CollectorReport:
     """Run until SIGINT/SIGTERM or ``duration`` seconds; the live table when stdout is a TTY."""
     clock = SystemClock()
+    check_settings(settings.monitor)  # refuse bad settings before touching the lake
     use_live = sys.stdout.isatty() if live is None else live
     collector = Collector(settings.monitor, build_parts(settings, clock, live=use_live), clock)
     stop = asyncio.Event()

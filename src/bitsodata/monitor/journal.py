@@ -3,7 +3,10 @@
 One segment file per window (``<window_start>.jsonl``), one JSON line per tick holding the rows of
 every book, so a torn write (power loss) costs at most the last tick and is cut off on reopen.
 A segment is dropped once its window files are in the lake; ``progress.json`` remembers the end of
-the last window written, so a restart after a long outage knows which windows were never seen.
+the last window written, so a restart after a long outage knows which windows were never seen;
+``alert-state.json`` holds the alerts firing at the start of each journaled window, so a restart
+that replays the journal resumes the alert rules exactly where they were; ``stopped.json`` marks a
+clean stop (a crash leaves none), so the next start knows its gap was deliberate.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ log = logging.getLogger(__name__)
 
 _SUFFIX = ".jsonl"
 _PROGRESS = "progress.json"
+_ALERT_STATE = "alert-state.json"
+_STOPPED = "stopped.json"
 
 
 def encode_row(obs: Observation) -> dict[str, Any]:
@@ -178,6 +183,35 @@ class Journal:
             return
         data = json.dumps({"written_until": window_end}).encode()
         write_atomic(self.directory / _PROGRESS, data)
+
+    def mark_stopped(self, last_tick: int | None) -> None:
+        """Record a clean stop (a signal or the end of ``--duration``), never written by a crash."""
+        write_atomic(self.directory / _STOPPED, json.dumps({"last_tick": last_tick}).encode())
+
+    def take_stopped(self) -> bool:
+        """Whether the previous run stopped cleanly; the mark is consumed (a crash leaves none)."""
+        path = self.directory / _STOPPED
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def read_alert_state(self) -> dict[str, Any]:
+        """What ``write_alert_state`` last saved (empty when nothing, or unreadable)."""
+        path = self.directory / _ALERT_STATE
+        try:
+            data = json.loads(path.read_bytes())
+        except FileNotFoundError:
+            return {}
+        except ValueError as exc:
+            event(log, "alert_state_unreadable", logging.ERROR, path=str(path), error=str(exc))
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def write_alert_state(self, data: dict[str, Any]) -> None:
+        """Save the alert state the next start resumes from (atomic, durable)."""
+        write_atomic(self.directory / _ALERT_STATE, json.dumps(data, sort_keys=True).encode())
 
 
 def _cut_torn_tail(path: Path) -> None:

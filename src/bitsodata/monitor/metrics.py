@@ -61,6 +61,42 @@ class FeedCollector(Collector):
         )
 
 
+class Counted(Protocol):
+    """Something that counts its own failures (the window writer, the webhook outbox)."""
+
+    @property
+    def failures(self) -> int: ...
+
+
+class FailureCollector(Collector):
+    """Failure counters of the lake writer and the webhook outbox, read at scrape time."""
+
+    def __init__(self) -> None:
+        self.writer: Counted | None = None
+        self.outbox: Counted | None = None
+        self.outbox_files: Callable[[], int] | None = None
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        if self.writer is not None:
+            yield CounterMetricFamily(
+                "bitsodata_window_write_failures_total",
+                "Failed attempts to write a window file to the lake (each is retried)",
+                value=self.writer.failures,
+            )
+        if self.outbox is not None:
+            yield CounterMetricFamily(
+                "bitsodata_alert_delivery_failures_total",
+                "Failed webhook delivery attempts (each is retried from the outbox)",
+                value=self.outbox.failures,
+            )
+        if self.outbox_files is not None:
+            yield GaugeMetricFamily(
+                "bitsodata_alert_outbox_files",
+                "Alert events waiting in the webhook outbox",
+                value=self.outbox_files(),
+            )
+
+
 @dataclass(frozen=True, slots=True)
 class _BookSeries:
     """One book's per-tick series (``labels()`` looked up once, not every tick)."""
@@ -112,6 +148,16 @@ class CollectorMetrics:
         )
         self.up = Gauge("bitsodata_collector_up", "1 while the collector runs", registry=r)
         self._series: dict[str, _BookSeries] = {}
+        self._failures = FailureCollector()
+        r.register(self._failures)
+
+    def watch_writer(self, writer: Counted) -> None:
+        """Export the window writer's failure count."""
+        self._failures.writer = writer
+
+    def watch_outbox(self, outbox: Counted, files: Callable[[], int]) -> None:
+        """Export the webhook outbox's failure count and backlog."""
+        self._failures.outbox, self._failures.outbox_files = outbox, files
 
     def watch_feed(self, feed: FeedView) -> None:
         """Export the feed's link state and counters."""
@@ -172,9 +218,13 @@ def judge_health(
     window_seconds: int,
     late_after: float,
     stale_after: float,
+    lake_error: str | None = None,
 ) -> Health:
-    """Unhealthy when the stream is down with no usable fallback, or a window file is overdue."""
+    """Unhealthy when the stream is down with no usable fallback, a window file is overdue, or
+    the latest write to the lake failed (``lake_error``)."""
     reasons = []
+    if lake_error is not None:
+        reasons.append(f"lake write failing: {lake_error}")
     silent = link.last_frame_at is None or now - link.last_frame_at > stale_after
     stream_down = not link.ws_connected or silent
     locked = link.locked_out_until is not None and link.locked_out_until > now

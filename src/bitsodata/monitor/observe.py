@@ -2,7 +2,8 @@
 
 Pure. Freshness follows DESIGN §3: a quiet book on a live stream is ``ok`` with a growing
 ``age_ms``; ``stale`` means the source is suspect (no WS traffic for ``stale_after`` seconds, or a
-REST value older than that); ``missing`` means no usable book; ``crossed`` is flagged, never priced.
+REST value older than that). Status priority and the prices a row keeps are the table in
+``bitsodata.domain.observation`` (``STATUS_TABLE``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from bitsodata.domain.book import TopOfBook
-from bitsodata.domain.observation import Observation, Status
+from bitsodata.domain.observation import Observation, Status, StatusRule, status_rule
 
 
 class LinkView(Protocol):
@@ -34,13 +35,19 @@ def is_fresh(tick: int, top: TopOfBook, link: LinkView, stale_after: float) -> b
     return tick - top.received_at <= stale_after
 
 
+def rule_of(tick: int, top: TopOfBook, link: LinkView, stale_after: float) -> StatusRule:
+    """The line of the status table that decides the row of ``top`` at ``tick``."""
+    return status_rule(
+        has_top=True,
+        fresh=is_fresh(tick, top, link, stale_after),
+        two_sided=not top.is_empty,
+        crossed=top.is_crossed,
+    )
+
+
 def status_of(tick: int, top: TopOfBook, link: LinkView, stale_after: float) -> Status:
-    """``missing`` (a side is absent) > ``crossed`` > ``stale`` > ``ok``."""
-    if top.is_empty:
-        return "missing"
-    if top.is_crossed:
-        return "crossed"
-    return "ok" if is_fresh(tick, top, link, stale_after) else "stale"
+    """The status of the row of ``top`` at ``tick`` (see ``STATUS_TABLE``)."""
+    return rule_of(tick, top, link, stale_after).status
 
 
 def observe(
@@ -51,17 +58,17 @@ def observe(
         if book is None:
             raise ValueError("observe() needs a book name when there is no top of book")
         return Observation.missing(tick, book)
-    status = status_of(tick, top, link, stale_after)
+    rule = rule_of(tick, top, link, stale_after)
     return Observation(
         tick=tick,
         book=top.book,
-        bid=top.bid,
-        ask=top.ask,
-        spread=top.spread,
+        bid=top.bid if rule.keeps_prices else None,
+        ask=top.ask if rule.keeps_prices else None,
+        spread=top.spread if rule.keeps_spread else None,
         exchange_timestamp=top.exchange_timestamp,
         received_at=top.received_at,
         age_ms=age_ms(tick, top.received_at),
         source=top.source,
-        status=status,
+        status=rule.status,
         sequence=top.sequence,
     )

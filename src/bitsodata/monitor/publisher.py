@@ -30,6 +30,7 @@ class _Lane:
         self.queue: asyncio.Queue[AlertEvent] = asyncio.Queue()
         flush = getattr(sink, "flush", None)
         self._flush: Callable[[], object] | None = flush if callable(flush) else None
+        self.idempotent = bool(getattr(sink, "idempotent", False))
 
     def _failed(self, what: str, exc: Exception, **fields: object) -> None:
         sink = type(self.sink).__name__
@@ -90,11 +91,16 @@ class AlertPublisher:
         self._lanes = [_Lane(sink) for sink in sinks]
         self.submitted = 0
 
-    def submit(self, events: Sequence[AlertEvent]) -> None:
-        """Queue events for every sink (returns at once)."""
+    def submit(self, events: Sequence[AlertEvent], *, replayed: bool = False) -> None:
+        """Queue events for every sink (returns at once).
+
+        ``replayed`` events were re-derived from the journal after a restart and may have been
+        published already: they go only to sinks that keep each event once (``idempotent``).
+        """
+        lanes = [lane for lane in self._lanes if not replayed or lane.idempotent]
         for alert in events:
             self.submitted += 1
-            for lane in self._lanes:
+            for lane in lanes:
                 lane.queue.put_nowait(alert)
 
     def publish_now(self) -> int:

@@ -28,6 +28,7 @@ from bitsodata.alerts.rules import RulesFile
 from bitsodata.alerts.sinks import AlertSink
 from bitsodata.alerts.webhook import WebhookOutbox
 from bitsodata.clock import Clock
+from bitsodata.crashpoints import crash_point
 from bitsodata.domain.observation import Observation
 from bitsodata.domain.windows import check_window_seconds, window_start
 from bitsodata.errors import ConfigError
@@ -122,6 +123,10 @@ class Collector:
         self.assembler = WindowAssembler(self.books, settings.window_seconds)
         self.publisher = AlertPublisher(parts.sinks)
         self.writer = WindowWriter(parts.write, self._written, clock, queue=parts.upload_queue)
+        self.metrics.watch_writer(self.writer)
+        if parts.outbox is not None:
+            outbox = parts.outbox
+            self.metrics.watch_outbox(outbox, lambda: len(outbox.pending()))
         self.started_at = clock.now()
         self.last_written_end: int | None = None
         self.windows_written = 0
@@ -129,6 +134,10 @@ class Collector:
         self._orphans: list[int] = []
         self._recovery_left: set[int] = set()
         self._fresh_from: int | None = None
+        self._first_seen: dict[str, int] = {}
+        """Per book, the first tick of this run with a book at all (not ``missing``)."""
+        self._boundaries: dict[int, tuple[AlertEvent, ...]] = {}
+        """Window start -> spread alerts firing just before that window's first row."""
         self.tick_work: deque[float] = deque(maxlen=100_000)
         self.loop_stall = LoopStall()
 
@@ -166,6 +175,7 @@ class Collector:
             self.metrics.up.set(0)
             await self._stop_server()
             self.parts.journal.close()
+        self.parts.journal.mark_stopped(sampler.stats.last_tick)  # not reached by a crash
         report = CollectorReport(
             plan.first_tick,
             sampler.stats.last_tick,
@@ -228,7 +238,10 @@ class Collector:
         """Recover from the journal: closed windows queued for writing, the open one resumed."""
         self.started_at = self.clock.now()
         journal = self.parts.journal
-        fresh = journal.read_progress() is None and not journal.segments()
+        # The seconds before this run's first tick are no incident after a first start or a
+        # clean stop (someone stopped it on purpose); after a crash they are a real gap.
+        stopped_cleanly = journal.take_stopped()
+        fresh = stopped_cleanly or (journal.read_progress() is None and not journal.segments())
         plan = recover(
             journal,
             self.books,
@@ -239,15 +252,14 @@ class Collector:
         closed_starts = {w.start for w in plan.closed}
         self._orphans = [s for s in finished_segments(journal, plan) if s not in closed_starts]
         self._recovery_left = set(closed_starts)
-        # A first start begins mid-window: those earlier seconds are `missing` in the file, but
-        # they are not a gap in the data, so they do not make the window "incomplete".
+        # A run begins mid-window: those earlier seconds are `missing` in the file, but after a
+        # first start or a clean stop they are not a gap in the data: no "incomplete" window.
         self._fresh_from = plan.first_tick if fresh else None
         warm = sorted(
             [*(r for w in plan.closed for rows in w.rows.values() for r in rows), *plan.open_rows],
             key=lambda r: (r.tick, r.book),
         )
-        for row in warm:  # alert state as it was: no repeated FIRING after a restart
-            self.engine.observe(row)
+        self._resume_alerts(warm)
         for alert in self.engine.active():
             self.metrics.alert_active.labels(alert.rule, alert.book).set(1)
         self.assembler.add_many(plan.open_rows)
@@ -256,6 +268,67 @@ class Collector:
         if not plan.closed:
             self._drop_orphans()
         return plan
+
+    def _resume_alerts(self, warm: Sequence[Observation]) -> None:
+        """The alert rules as they were, and every event of the journaled ticks published again.
+
+        The rules restart from the alerts that were firing at the start of the oldest journaled
+        window (``alert-state.json``), then replay the journal, so no FIRING is repeated and none
+        is forgotten. The events of the replay go again to the sinks that keep each event once
+        (the webhook outbox, the lake alert log): an event a crash caught between the journal and
+        the outbox is delivered now, one already delivered is not sent twice.
+        """
+        state = self.parts.journal.read_alert_state()
+        quality = _decode_events(state.get("quality"))
+        self.engine.restore(quality)
+        boundaries = {
+            int(start): _decode_events(events)
+            for start, events in (state.get("boundaries") or {}).items()
+            if str(start).isdigit()
+        }
+        ws = self.settings.window_seconds
+        first = window_start(warm[0].tick, ws) if warm else None
+        later = sorted(k for k in boundaries if first is None or k >= first)
+        resume_at = (later[0] if first is not None else later[-1]) if later else None
+        if resume_at is not None:
+            self.engine.restore(boundaries[resume_at])
+        # The restored alerts go out again too: one saved just before a crash may never have
+        # reached the outbox (it keeps each event once, so a delivered one is not sent twice).
+        replayed: list[AlertEvent] = [*self.engine.firing_quality(), *self.engine.firing_spread()]
+        for row in warm:
+            self._mark_boundary(row.tick)
+            replayed += self.engine.observe(row)
+        if replayed:
+            self.publisher.submit(replayed, replayed=True)
+            event(log, "alerts_replayed", events=len(replayed))
+        horizon = first if first is not None else resume_at
+        if self.parts.outbox is not None and horizon is not None:
+            self.parts.outbox.forget_before(horizon, {e.key for e in self.engine.active()})
+
+    def _mark_boundary(self, tick: int) -> None:
+        """Remember the spread alerts firing just before the first row of a window is judged."""
+        start = window_start(tick, self.settings.window_seconds)
+        if start not in self._boundaries:
+            self._boundaries[start] = self.engine.firing_spread()
+
+    def _save_alert_state(self, window: CompletedWindow) -> None:
+        """Before a window leaves the journal: the alerts a restart must resume from."""
+        if window.end not in self._boundaries:  # no row after the window judged yet: state now
+            self._boundaries[window.end] = self.engine.firing_spread()
+        for start in [k for k in self._boundaries if k < window.start]:
+            del self._boundaries[start]
+        self._write_alert_state()
+
+    def _write_alert_state(self) -> None:
+        """Spread alerts at each journaled window's start, data-quality alerts as they are now."""
+        self.parts.journal.write_alert_state(
+            {
+                "boundaries": {
+                    str(k): [e.to_dict() for e in events] for k, events in self._boundaries.items()
+                },
+                "quality": [e.to_dict() for e in self.engine.firing_quality()],
+            }
+        )
 
     def _drop_orphans(self) -> None:
         for start in self._orphans:
@@ -275,9 +348,12 @@ class Collector:
         self.parts.journal.append(window_start(tick, ws), tick, rows)
         self.assembler.add_many(rows)
         events = self._reload_rules()
+        self._mark_boundary(tick)
         for row in rows:
             events += self.engine.observe(row)
             self.metrics.observed(row)
+            if row.status != "missing":
+                self._first_seen.setdefault(row.book, tick)
         events += self.quality.on_tick(tick, link, rows)
         events += self.quality.window_pending(tick, self.writer.oldest_pending_end())
         self._publish(events)
@@ -306,6 +382,11 @@ class Collector:
     def _publish(self, events: Sequence[AlertEvent]) -> None:
         if not events:
             return
+        crash_point("alert_events")  # rows journaled, events not yet handed to any sink
+        if any(alert.kind == "data_quality" for alert in events):
+            # Data-quality state is not derived from the journal: save it before publishing, so
+            # a restart resumes (and re-sends) it. Rare, so this write on the tick is cheap.
+            self._write_alert_state()
         for alert in events:
             self.metrics.alerted(alert)
         self.publisher.submit(events)
@@ -314,14 +395,20 @@ class Collector:
 
     def _written(self, window: CompletedWindow, keys: dict[str, str]) -> None:
         journal = self.parts.journal
+        self._save_alert_state(window)
+        crash_point("alert_state_saved")
         journal.drop(window.start)
+        crash_point("window_dropped")
         journal.write_progress(window.end)
+        if self.parts.outbox is not None:
+            firing = {e.key for e in self.engine.active()}  # a restart sends these again
+            self.parts.outbox.forget_before(window.start, firing)  # no replay reaches the rest
         self.windows_written += 1
         self.last_written_end = max(self.last_written_end or 0, window.end)
         events: list[AlertEvent] = []
         for book, rows in window.rows.items():
             self.metrics.window(book, window.end, rows)
-            judged = [r for r in rows if self._fresh_from is None or r.tick >= self._fresh_from]
+            judged = self._judged(book, rows)
             events += self.quality.window_written(book, window.end, judged)
         event(
             log,
@@ -336,6 +423,17 @@ class Collector:
         if self._orphans and not self._recovery_left:
             self._drop_orphans()
 
+    def _judged(self, book: str, rows: Sequence[Observation]) -> list[Observation]:
+        """The rows of a written window that can be an incident.
+
+        After a first start or a clean stop, the seconds before the run's first observation of
+        the book (the run had not begun, or was still connecting) are no gap in the data.
+        """
+        if self._fresh_from is None:
+            return list(rows)
+        since = max(self._fresh_from, self._first_seen.get(book, math.inf))
+        return [r for r in rows if r.tick >= since]
+
     def health(self) -> Health:
         """The ``/healthz`` verdict now."""
         return judge_health(
@@ -346,6 +444,7 @@ class Collector:
             window_seconds=self.settings.window_seconds,
             late_after=self.settings.window_late_seconds,
             stale_after=self.settings.stale_after_seconds,
+            lake_error=self.writer.last_error,
         )
 
 
@@ -375,6 +474,17 @@ class _Halts:
             for result in await asyncio.gather(*tasks[name], return_exceptions=True):
                 if isinstance(result, Exception):
                     event(log, "task_failed", logging.ERROR, task=name, error=repr(result))
+
+
+def _decode_events(raw: object) -> list[AlertEvent]:
+    """Alert events saved as dicts; unreadable entries are skipped (and logged)."""
+    out: list[AlertEvent] = []
+    for item in raw if isinstance(raw, list) else []:
+        try:
+            out.append(AlertEvent.from_dict(item))
+        except (ValueError, KeyError, TypeError) as exc:
+            event(log, "alert_state_bad_entry", logging.ERROR, error=str(exc))
+    return out
 
 
 def percentiles(samples: Sequence[float] | deque[float]) -> dict[str, float]:

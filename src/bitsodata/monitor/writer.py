@@ -10,12 +10,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
 from bitsodata.clock import Clock
 from bitsodata.domain.observation import Observation
+from bitsodata.errors import LakeError, LakeUnavailable
+from bitsodata.lake.storage import Storage
 from bitsodata.logs import event
 from bitsodata.monitor.windows import CompletedWindow
 
@@ -34,6 +38,29 @@ class UploadQueue(Protocol):
     def pending(self) -> int: ...
 
     def flush(self) -> int: ...
+
+
+def check_lake_writable(storage: Storage) -> bool:
+    """Write and delete a probe object before the first tick; raise when the lake refuses it.
+
+    A local lake that cannot be written (a file in its place, no permission, read-only disk) and
+    an S3 lake that refuses us (no such bucket, denied, no credentials) are errors: the collector
+    must not start and quietly keep every window in its journal. An S3 endpoint that is only
+    unreachable (a transient outage) is logged and returns False: windows queue locally and are
+    uploaded when it is back, as during any outage.
+    """
+    target = getattr(storage, "inner", storage)  # past a local upload queue, to the store itself
+    key = f"_probe-{os.getpid()}-{time.time_ns()}"
+    try:
+        target.put(key, b"bitsodata write probe\n")
+    except LakeUnavailable as exc:
+        event(log, "lake_unreachable_at_start", logging.WARNING, lake=storage.url, error=str(exc))
+        return False
+    except LakeError as exc:
+        raise LakeError(f"the lake is not writable: {exc.message}", lake=storage.url) from exc
+    with contextlib.suppress(LakeError):  # writing is what we need; a leftover probe is harmless
+        target.delete(key)
+    return True
 
 
 class WindowWriter:
@@ -58,6 +85,9 @@ class WindowWriter:
         self._pending: deque[CompletedWindow] = deque()
         self._wake = asyncio.Event()
         self.failures = 0
+        """Failed window write attempts so far (each is logged)."""
+        self.last_error: str | None = None
+        """The error of the latest write attempt, None once a write succeeds."""
         self.upload_queue_files = 0
 
     def submit(self, window: CompletedWindow) -> None:
@@ -120,6 +150,7 @@ class WindowWriter:
                 keys = await self._write_all(window)
             except Exception as exc:  # any failure: keep the window, try again later
                 self.failures += 1
+                self.last_error = f"{type(exc).__name__}: {exc}"
                 event(
                     log,
                     "window_write_failed",
@@ -132,6 +163,7 @@ class WindowWriter:
                 backoff = min(self._max_backoff, backoff * 2)
                 continue
             backoff = 0.5
+            self.last_error = None
             self._pending.popleft()
             self._on_written(window, keys)
 

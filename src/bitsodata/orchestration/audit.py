@@ -5,6 +5,10 @@ ending at ``run_end`` inspects the windows that fell due in ``(run_end - lookbac
 ``complete`` (exactly ``window_seconds`` rows, one per second, enough ``ok`` rows),
 ``incomplete`` (wrong rows or too few ``ok``), ``late`` (absent, due less than ``missing_after``
 ago) or ``missing`` (absent for longer).
+
+The time before a book's first observation is no incident: windows older than the book's oldest
+file in the lake are not judged (the collector was not running yet), and in that oldest window
+the ``missing`` seconds before its first observation do not count against its ``ok`` share.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any, Literal
 from bitsodata.domain.observation import Observation
 from bitsodata.domain.windows import iso_second, window_start
 from bitsodata.errors import LakeError
-from bitsodata.lake.layout import legacy_window_key, spread_window_key
+from bitsodata.lake.layout import legacy_window_key, parse_window_key, spread_window_key
 from bitsodata.lake.storage import Storage
 from bitsodata.lake.windowfile import FORMATS, decode_window
 
@@ -114,13 +118,27 @@ def _find(storage: Storage, book: str, start: int, fmt: str) -> tuple[str, str] 
 
 
 def judge_rows(
-    book: str, start: int, rows: Sequence[Observation], policy: AuditPolicy, key: str
+    book: str,
+    start: int,
+    rows: Sequence[Observation],
+    policy: AuditPolicy,
+    key: str,
+    *,
+    first_of_lake: bool = False,
 ) -> WindowVerdict:
-    """Complete or incomplete: one row per second of the window, and enough ``ok`` rows."""
+    """Complete or incomplete: one row per second of the window, and enough ``ok`` rows.
+
+    ``first_of_lake``: the book's oldest window, whose seconds before the first observation
+    (``missing`` rows, the collector was not running yet) are left out of the ``ok`` share.
+    """
     ws = policy.window_seconds
     expected = set(range(start, start + ws))
     ticks = [obs.tick for obs in rows if obs.book == book]
-    ok_share = sum(obs.status == "ok" for obs in rows) / ws
+    since = start
+    if first_of_lake:
+        since = min((obs.tick for obs in rows if obs.status != "missing"), default=start)
+    observed = start + ws - since
+    ok_share = sum(obs.status == "ok" for obs in rows if obs.tick >= since) / observed
     outcome: Outcome = "incomplete"
     if len(rows) != ws or set(ticks) != expected or len(ticks) != len(rows):
         absent = len(expected - set(ticks))
@@ -133,7 +151,13 @@ def judge_rows(
 
 
 def inspect_window(
-    storage: Storage, book: str, start: int, run_end: int, policy: AuditPolicy
+    storage: Storage,
+    book: str,
+    start: int,
+    run_end: int,
+    policy: AuditPolicy,
+    *,
+    first_of_lake: bool = False,
 ) -> WindowVerdict:
     """The verdict on one window (reads the file when it exists)."""
     found = _find(storage, book, start, policy.fmt)
@@ -148,14 +172,41 @@ def inspect_window(
         rows = decode_window(data, fmt)
     except LakeError as exc:
         return WindowVerdict(book, start, "incomplete", f"unreadable file: {exc}", key=key)
-    return judge_rows(book, start, rows, policy, key)
+    return judge_rows(book, start, rows, policy, key, first_of_lake=first_of_lake)
+
+
+def first_window(storage: Storage, book: str) -> int | None:
+    """Start of the book's oldest window file in the lake (None when it has none yet)."""
+    starts = []
+    for sample in (spread_window_key(book, 0), legacy_window_key(book, 0)):
+        prefix = sample[: sample.index("date=")]  # the book's folder in either layout
+        for key in storage.list(prefix):
+            try:
+                found, start, _fmt = parse_window_key(key)
+            except ValueError:
+                continue
+            if found == book:
+                starts.append(start)
+    return min(starts, default=None)
 
 
 def iter_verdicts(storage: Storage, run_end: int, policy: AuditPolicy) -> Iterator[WindowVerdict]:
     """Verdicts for every book and due window."""
     for book in policy.books:
+        lake_start: int | None = None
+        looked = False  # the book's oldest file is looked up only once a window is not complete
         for start in due_windows(run_end, policy):
-            yield inspect_window(storage, book, start, run_end, policy)
+            verdict = inspect_window(storage, book, start, run_end, policy)
+            if verdict.outcome != "complete":
+                if not looked:
+                    lake_start, looked = first_window(storage, book), True
+                if lake_start is None or start < lake_start:
+                    continue  # before the book's first observation: nothing was owed yet
+                if start == lake_start:
+                    verdict = inspect_window(
+                        storage, book, start, run_end, policy, first_of_lake=True
+                    )
+            yield verdict
 
 
 def audit_lake(storage: Storage, run_end: int, policy: AuditPolicy) -> AuditReport:
