@@ -106,7 +106,7 @@ def test_a_failed_check_fails_the_task_loudly_and_is_not_retried(
         con.close()
     with pytest.raises(DataQualityFailed) as failure:
         daily.check_quality(settings)
-    assert "complete deposits in facts == in mart_user_daily" in failure.value.failed
+    assert "assert_deposits_reconcile" in failure.value.failed
     assert "1 data-quality check(s) failed" in str(failure.value)
     assert not is_retryable(failure.value)
 

@@ -1,4 +1,4 @@
-"""Data-quality checks: the tests stated in each model's header, plus cross-table reconciliations.
+"""Data-quality checks: the dbt project's tests (YAML generic tests and singular tests) run here.
 
 ``run_checks`` returns results (it never raises on a failed check); the CLI exits 1 when one fails.
 Warnings (negative amounts, inferred members, quarantined rows) are reported but never fail.
@@ -7,12 +7,13 @@ Warnings (negative amounts, inferred members, quarantined rows) are reported but
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass
 
+from bitsodata.errors import WarehouseError
 from bitsodata.warehouse.db import Database
 from bitsodata.warehouse.loader import open_db
-from bitsodata.warehouse.runner import Model, ensure_schema, load_models
+from bitsodata.warehouse.models import DataTest, Model, load_models, singular_tests
+from bitsodata.warehouse.runner import ensure_schema
 
 
 @dataclass(frozen=True)
@@ -26,96 +27,55 @@ class CheckResult:
     severity: str = "error"
 
 
-def _sql_for_test(model: str, test: str) -> tuple[str, str] | None:
-    m = re.fullmatch(r"(\w+)\((.*)\)", test.strip())
-    if m is None:
-        return None
-    kind, args = m.group(1), m.group(2)
-    if kind == "unique":
-        cols = args
-        return (
-            f"unique {model}({cols})",
+def _sql_for_test(test: DataTest) -> tuple[str, str]:
+    """(name, SQL counting the rows that break one of the project's generic tests)."""
+    model, col = test.model, test.column
+    if test.kind == "unique":
+        return f"unique {model}({col})", (
+            f"select count(*) from (select {col} from {model} where {col} is not null "
+            f"group by {col} having count(*) > 1) as d"
+        )
+    if test.kind == "unique_key":
+        cols = ", ".join(test.arg("columns"))
+        return f"unique {model}({cols})", (
             f"select count(*) from (select {cols} from {model} group by {cols} "
-            f"having count(*) > 1) as d",
+            f"having count(*) > 1) as d"
         )
-    if kind == "not_null":
-        cond = " or ".join(f"{c.strip()} is null" for c in args.split(","))
-        return f"not_null {model}({args})", f"select count(*) from {model} where {cond}"
-    if kind == "relationships":
-        col, target = (x.strip() for x in args.split("->"))
-        table, tcol = target.split(".")
-        return (
-            f"relationships {model}.{col} -> {target}",
+    if test.kind == "not_null":
+        return f"not_null {model}({col})", f"select count(*) from {model} where {col} is null"
+    if test.kind == "accepted_values":
+        values = ", ".join("'" + str(v).replace("'", "''") + "'" for v in test.arg("values"))
+        return f"accepted_values {model}.{col}", (
+            f"select count(*) from {model} where {col} is not null and {col} not in ({values})"
+        )
+    if test.kind == "relationships":
+        table = str(test.arg("to")).removeprefix("ref('").removesuffix("')")
+        field = test.arg("field")
+        return f"relationships {model}.{col} -> {table}.{field}", (
             f"select count(*) from {model} as m where m.{col} is not null and not exists "
-            f"(select 1 from {table} as t where t.{tcol} = m.{col})",
+            f"(select 1 from {table} as t where t.{field} = m.{col})"
         )
-    return None
+    raise WarehouseError("a test the checks do not know", test=test.kind, model=model)
 
 
-def model_checks(models: list[Model]) -> list[tuple[str, str]]:
-    """(name, SQL counting failing rows) for every test declared in a persisted model's header."""
+def model_checks(models: list[Model]) -> list[tuple[str, str, str]]:
+    """(name, SQL counting failing rows, severity) for every test declared in the YAML of a
+    persisted model, then the project's singular tests (their failing rows counted)."""
     found = []
     for model in models:
-        if model.materialized in ("view", "temp_table"):
-            continue
-        for test in model.tests:
-            spec = _sql_for_test(model.name, test)
-            if spec is not None:
-                found.append(spec)
+        if model.persisted:
+            found += [(*_sql_for_test(t), t.severity) for t in model.tests]
     return found
 
 
-RECONCILIATIONS: list[tuple[str, str, str]] = [
-    (
-        "complete deposits in facts == in mart_user_daily",
-        "select abs((select count(*) from fct_transaction where transaction_kind = 'deposit' "
-        "and is_complete) - (select coalesce(sum(n_deposits), 0) from mart_user_daily))",
-        "error",
-    ),
-    (
-        "logins in facts == in mart_user_daily",
-        "select abs((select count(*) from fct_event where is_login) "
-        "- (select coalesce(sum(n_logins), 0) from mart_user_daily))",
-        "error",
-    ),
-    (
-        "complete deposits and logins in mart_user_daily == dim_user totals",
-        "select abs((select coalesce(sum(n_deposits), 0) + coalesce(sum(n_logins), 0) "
-        "from mart_user_daily) - (select coalesce(sum(n_deposits), 0) + coalesce(sum(n_logins), 0) "
-        "from dim_user))",
-        "error",
-    ),
-    (
-        "running deposit count == deposits up to the day (last day of each user)",
-        "select count(*) from (select user_id, sum(n_deposits) as total, "
-        "max(n_deposits_to_date) as running from mart_user_daily group by user_id) as u "
-        "where total <> running",
-        "error",
-    ),
-    (
-        "one current level per user in the SCD2 history",
-        "select count(*) from (select user_id from dim_user_level_history group by user_id "
-        "having sum(case when is_current then 1 else 0 end) <> 1) as u",
-        "error",
-    ),
-    (
-        "SCD2 ranges are contiguous and ordered (valid_from < valid_to)",
-        "select count(*) from dim_user_level_history where valid_to is not null "
-        "and valid_to <= valid_from",
-        "error",
-    ),
-    (
-        "negative amounts (kept, not dropped)",
-        "select count(*) from fct_transaction where amount < 0",
-        "warn",
-    ),
-    (
-        "inferred users (not yet in the user snapshot)",
-        "select count(*) from dim_user where is_inferred",
-        "warn",
-    ),
-    ("quarantined rows", "select count(*) from quarantine", "warn"),
-]
+def _singular(engine: str) -> list[tuple[str, str, str]]:
+    return [
+        (t.name, f"select count(*) from ({t.sql}) as failing", t.severity)
+        for t in singular_tests(engine)
+    ]
+
+
+QUARANTINED = ("quarantined rows", "select count(*) from quarantine", "warn")
 
 
 def run_checks(db: str | Database) -> list[CheckResult]:
@@ -123,13 +83,11 @@ def run_checks(db: str | Database) -> list[CheckResult]:
     results = []
     with open_db(db) as handle:
         ensure_schema(handle)
-        for name, sql in model_checks(load_models()):
-            n = int(handle.fetchall(sql)[0][0])
-            results.append(CheckResult(name, n == 0, n, "rows breaking the model's declared test"))
-        for name, sql, severity in RECONCILIATIONS:
+        checks = [*model_checks(load_models(handle.engine)), *_singular(handle.engine), QUARANTINED]
+        for name, sql, severity in checks:
             n = int(handle.fetchall(sql)[0][0])
             passed = n == 0 or severity == "warn"
-            results.append(CheckResult(name, passed, n, "rows or difference", severity))
+            results.append(CheckResult(name, passed, n, "rows breaking the test", severity))
     return results
 
 

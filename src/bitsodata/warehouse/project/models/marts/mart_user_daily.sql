@@ -1,4 +1,4 @@
--- mart_user_daily: periodic snapshot user x day (sparse: only days with a transaction or an event).
+-- Periodic snapshot user x day (sparse: only days with a transaction or an event).
 -- Counts of complete deposits and withdrawals, failed transactions, logins, events, and the running
 -- count of complete deposits up to the end of the day ("historically" as of that day).
 -- Incremental: the scope is each touched user's tail, the rows from the user's earliest touched
@@ -6,19 +6,14 @@
 -- the counts the loader copied (_old_tail), and the running count restarts from the user's
 -- total (dim_user.n_deposits, already updated) minus the tail's deposits, so no row before the
 -- tail is read.
--- grain: one row per (user_id, date_key).
--- materialized: replace
--- scope: _tail_keys(user_id, date_key)
--- tests: unique(user_id, date_key); not_null(n_deposits, n_deposits_to_date);
---        relationships(user_id -> dim_user.user_id); relationships(date_key -> dim_date.date_key)
 with touched as (
     select user_id, date_key, n_deposits, n_withdrawals, n_failed_transactions, n_logins, n_events
-    from int_user_day_activity
+    from {{ ref('int_user_day_activity') }}
 ),
 
 kept as (
     select user_id, date_key, n_deposits, n_withdrawals, n_failed_transactions, n_logins, n_events
-    from _old_tail
+    from {{ source('scope', 'old_tail') }}
     where not is_touched
 ),
 
@@ -31,7 +26,7 @@ tail as (
 base as (
     select tail.user_id, max(u.n_deposits) - sum(tail.n_deposits) as n_before
     from tail
-    inner join dim_user as u on u.user_id = tail.user_id
+    inner join {{ ref('dim_user') }} as u on u.user_id = tail.user_id
     group by tail.user_id
 ),
 

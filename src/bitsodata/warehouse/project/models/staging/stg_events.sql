@@ -1,11 +1,9 @@
--- stg_events: this batch's user events; logins are login, 2falogin and login_api.
--- grain: one row per event id of the batch.
--- materialized: view
+-- This batch's user events; a login is an event named login, 2falogin or login_api.
 with source as (
-    select * from _batch_event
+    select * from {{ source('batch', 'events') }}
 ),
 
-final as (
+renamed as (
     select
         event_id,
         user_id,
@@ -16,4 +14,4 @@ final as (
     from source
 )
 
-select * from final
+select * from renamed

@@ -1,10 +1,7 @@
--- int_user_day_activity: what the facts now hold for each (user, day) the batch touched; the
+-- What the facts now hold for each (user, day) the batch touched; the
 -- daily snapshots and the user dimension are recomputed from it, never from a user's whole past.
 -- The inner joins on the small key table let DuckDB push the keys' range into the fact scans
 -- (the facts arrive in time order, so zone maps skip every row group outside the batch's days).
--- grain: one row per (user_id, date_key) in _touched_days with at least one fact.
--- materialized: temp_table
--- tests: unique(user_id, date_key)
 with tx as (
     select
         t.user_id,
@@ -17,8 +14,8 @@ with tx as (
         max(case when t.transaction_kind = 'withdrawal' and t.is_complete then t.occurred_at end) as last_withdrawal_at,
         sum(case when t.transaction_kind = 'withdrawal' and t.is_complete then 1 else 0 end) as n_withdrawals,
         sum(case when t.is_complete then 0 else 1 end) as n_failed_transactions
-    from fct_transaction as t
-    inner join _touched_days as k on k.user_id = t.user_id and k.date_key = t.date_key
+    from {{ ref('fct_transaction') }} as t
+    inner join {{ source('scope', 'touched_days') }} as k on k.user_id = t.user_id and k.date_key = t.date_key
     group by t.user_id, t.date_key
 ),
 
@@ -30,8 +27,8 @@ ev as (
         max(case when e.is_login then e.occurred_at end) as last_login_at,
         sum(case when e.is_login then 1 else 0 end) as n_logins,
         count(*) as n_events
-    from fct_event as e
-    inner join _touched_days as k on k.user_id = e.user_id and k.date_key = e.date_key
+    from {{ ref('fct_event') }} as e
+    inner join {{ source('scope', 'touched_days') }} as k on k.user_id = e.user_id and k.date_key = e.date_key
     group by e.user_id, e.date_key
 ),
 

@@ -1,15 +1,10 @@
--- mart_user_currency_daily: periodic snapshot user x day x currency of complete transactions.
+-- Periodic snapshot user x day x currency of complete transactions.
 -- Amounts live here because amounts of different currencies cannot be added. Only the (user, day)
 -- pairs the batch touched are recomputed (scope), from the facts of those days.
--- grain: one row per (user_id, date_key, currency_code) with at least one complete transaction.
--- materialized: replace
--- scope: _touched_days(user_id, date_key)
--- tests: unique(user_id, date_key, currency_code); not_null(amount_deposited, amount_withdrawn);
---        relationships(currency_code -> dim_currency.currency_code); relationships(user_id -> dim_user.user_id)
 with complete as (
     select t.*
-    from fct_transaction as t
-    inner join _touched_days as k on k.user_id = t.user_id and k.date_key = t.date_key
+    from {{ ref('fct_transaction') }} as t
+    inner join {{ source('scope', 'touched_days') }} as k on k.user_id = t.user_id and k.date_key = t.date_key
     where t.is_complete
 ),
 

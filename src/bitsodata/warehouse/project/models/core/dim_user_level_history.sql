@@ -1,14 +1,10 @@
--- dim_user_level_history: SCD type 2 of (jurisdiction, level) with half-open [valid_from, valid_to).
+-- SCD type 2 of (jurisdiction, level) with half-open [valid_from, valid_to).
 -- Built with LEAD() from the whole change log of each user with a change in the batch
 -- (_level_users), so a late change re-slices the ranges around it. valid_to is null for the current version.
--- grain: one row per (user_id, valid_from).
--- materialized: replace
--- scope: _level_users(user_id)
--- tests: unique(user_id, valid_from); not_null(jurisdiction, level); relationships(user_id -> dim_user.user_id)
 with changes as (
     select c.*
-    from fct_user_level_change as c
-    inner join _level_users as u on u.user_id = c.user_id
+    from {{ ref('fct_user_level_change') }} as c
+    inner join {{ source('scope', 'level_users') }} as u on u.user_id = c.user_id
 ),
 
 ranged as (

@@ -1,19 +1,16 @@
--- dim_user: every user, with lifetime attributes. A user seen in facts but not (yet) in the user
+-- Every user, with lifetime attributes. A user seen in facts but not (yet) in the user
 -- snapshot is an inferred member (is_inferred), completed when the snapshot delivers it.
 -- Incremental: a touched user's row is its previous row merged with the recomputed touched days
 -- (counts: old total - the touched days' old counts + their new counts; first/last: min/max).
 -- A user who lost a fact to a conflicting duplicate (_withdrawn_users) has every day touched, so
 -- the row is rebuilt from int_user_day_activity alone. One union + group by, not a chain of joins:
 -- it plans and runs in a fraction of the time.
--- grain: one row per user_id.
--- materialized: replace
--- scope: _affected_users(user_id)
--- tests: unique(user_id); not_null(is_inferred)
 with rebuilt as (
-    select user_id from _withdrawn_users
+    select user_id from {{ source('scope', 'withdrawn_users') }}
 ),
 
 parts as (
+{%- if is_incremental() %}
     -- the previous row (its first/last dropped when the user is rebuilt)
     select
         d.user_id, 'prev' as src, d.is_inferred, r.user_id is not null as is_rebuilt,
@@ -28,46 +25,48 @@ parts as (
         d.n_logins,
         d.current_jurisdiction as jurisdiction,
         d.current_level as level
-    from dim_user as d
-    inner join _affected_users as a on a.user_id = d.user_id
+    from {{ this }} as d
+    inner join {{ source('scope', 'affected_users') }} as a on a.user_id = d.user_id
     left join rebuilt as r on r.user_id = d.user_id
     union all
+{%- endif %}
     -- the touched days as the facts now hold them
     select
-        user_id, 'act', null, false, least(first_tx_at, first_event_at), first_deposit_at,
-        last_deposit_at, n_deposits, first_withdrawal_at, last_withdrawal_at, n_withdrawals,
-        last_login_at, n_logins, null, null
-    from int_user_day_activity
+        user_id, 'act' as src, null as is_inferred, false as is_rebuilt,
+        least(first_tx_at, first_event_at) as first_seen_at, first_deposit_at, last_deposit_at,
+        n_deposits, first_withdrawal_at, last_withdrawal_at, n_withdrawals, last_login_at,
+        n_logins, null as jurisdiction, null as level
+    from {{ ref('int_user_day_activity') }}
     union all
     -- minus the touched days as the snapshot held them before this batch
     select
         user_id, 'old', null, false, null, null, null, -n_deposits, null, null, -n_withdrawals,
         null, -n_logins, null, null
-    from _old_tail
+    from {{ source('scope', 'old_tail') }}
     where is_touched
     union all
     select user_id, 'snap', null, false, null, null, null, 0, null, null, 0, null, 0, null, null
-    from stg_users
+    from {{ ref('stg_users') }}
     union all
     -- users whose level history changed: their current version (none left means no level)
     select user_id, 'level_user', null, false, null, null, null, 0, null, null, 0, null, 0, null, null
-    from _level_users
+    from {{ source('scope', 'level_users') }}
     union all
     select
         h.user_id, 'level', null, false, h.valid_from, null, null, 0, null, null, 0, null, 0,
         h.jurisdiction, h.level
-    from dim_user_level_history as h
-    inner join _level_users as u on u.user_id = h.user_id
+    from {{ ref('dim_user_level_history') }} as h
+    inner join {{ source('scope', 'level_users') }} as u on u.user_id = h.user_id
     where h.is_current
     union all
     -- first level change: this batch's, or the whole history of a rebuilt user
     select user_id, 'first_level', null, false, changed_at, null, null, 0, null, null, 0, null, 0, null, null
-    from stg_user_levels
+    from {{ ref('stg_user_levels') }}
     union all
     select
         h.user_id, 'first_level', null, false, h.valid_from, null, null, 0, null, null, 0, null, 0,
         null, null
-    from dim_user_level_history as h
+    from {{ ref('dim_user_level_history') }} as h
     inner join rebuilt as r on r.user_id = h.user_id
 ),
 
