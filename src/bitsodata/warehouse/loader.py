@@ -221,10 +221,13 @@ def load_batch(
     batch_dir: Path,
     *,
     on_rows: Progress | None = None,
+    build: Builder | None = None,
 ) -> LoadReport:
     """Merge the source files of ``batch_dir`` into the warehouse ``db`` (path, URL or handle).
 
     ``on_rows`` is called with the number of lines parsed after each chunk (progress bars).
+    ``build`` runs the models on the staged batch: the fast runner by default, or
+    :func:`publish_sources` to leave the batch for a ``dbt build``.
     """
     started = time.perf_counter()
     files = batch_files(batch_dir)
@@ -233,7 +236,7 @@ def load_batch(
         models = load_models(handle.engine)
         ensure_schema(handle)
         try:
-            _load(handle, files, models, report, on_rows)
+            _load(handle, files, models, report, on_rows, build or run_runner)
         except BitsodataError:
             raise
         except Exception as exc:  # an engine error: the transaction was rolled back
@@ -246,46 +249,92 @@ def load_batch(
     return report
 
 
+@dataclass
+class BatchState:
+    """What staging one batch left for the models: the entities with rows, the key tables'
+    row counts (and ``new_days`` / ``new_currencies``), the currencies the batch brought."""
+
+    filled: set[str] = field(default_factory=set)
+    counts: dict[str, int] = field(default_factory=dict)
+    currencies: set[str] = field(default_factory=set)
+
+
+Builder = Callable[[Database, list[Model], BatchState], None]
+
+
+def run_runner(handle: Database, models: list[Model], state: BatchState) -> None:
+    """The default builder: the fast runner, inside the batch's transaction."""
+    run_models(handle, worth_running(models, state.filled, state.counts))
+
+
+def publish_sources(handle: Database, models: list[Model], state: BatchState) -> None:
+    """The builder for dbt: copy the batch's sources (the per-connection tables the models read)
+    into tables of the warehouse's schema, where a ``dbt build`` after the commit finds them."""
+    del state
+    schema, temp = "public", "pg_temp"
+    if handle.engine == "duckdb":  # `main` alone would find the temporary schema first
+        schema, temp = f"{handle.fetchall('select current_database()')[0][0]}.main", "temp.main"
+    names = sorted(
+        {t for m in models for t in m.sources} | {m.scope.table for m in models if m.scope}
+    )
+    for name in names:
+        target, rows = f"{schema}.{name}", f"select * from {temp}.{name}"
+        handle.execute(f"create table if not exists {target} as {rows} limit 0")
+        handle.execute(f"delete from {target}")  # dbt's views depend on it: never dropped
+        handle.execute(f"insert into {target} {rows}")
+
+
+def _stage_batch(
+    handle: Database,
+    files: list[tuple[SourceSpec, Path]],
+    report: LoadReport,
+    on_rows: Progress | None,
+) -> BatchState:
+    """Parse, merge by natural key, quarantine, fill the key tables (inside the transaction)."""
+    state = BatchState()
+    quarantine = _stage(handle, files, report, on_rows, state.filled, state.currencies)
+    withdrawn: set[str] = set()
+    present = [e for e in merge.ENTITIES.values() if e.name in state.filled]
+    conflicts = merge.count_conflicts(handle, present)
+    for entity in merge.ENTITIES.values():
+        outcome = merge.resolve(
+            handle, entity, entity.name in state.filled, conflicts.get(entity.name, 0)
+        )
+        quarantine.extend(outcome.quarantine)
+        report.rows_quarantined.update(outcome.quarantined_by_source)
+        report.rows_withdrawn += len(outcome.quarantine) - sum(
+            outcome.quarantined_by_source.values()
+        )
+        withdrawn |= outcome.withdrawn_users
+        if entity.name == "transaction" and outcome.quarantine:
+            state.currencies.add(UNKNOWN)  # a conflicting row's currency may not be stored
+    merge.store_quarantine(handle, quarantine)
+    state.counts = scope.fill_key_tables(handle, state.filled, withdrawn)
+    report.users_touched = state.counts["_affected_users"]
+    return state
+
+
 def _load(
     handle: Database,
     files: list[tuple[SourceSpec, Path]],
     models: list[Model],
     report: LoadReport,
     on_rows: Progress | None,
+    build: Builder,
 ) -> None:
     """The whole batch in one transaction (rolled back on any error)."""
     handle.size_for(sum(path.stat().st_size for _, path in files))
     with handle.transaction():
         _prepare(handle, models)
-        filled: set[str] = set()
-        currencies: set[str] = set()
-        quarantine = _stage(handle, files, report, on_rows, filled, currencies)
-        withdrawn: set[str] = set()
-        present = [e for e in merge.ENTITIES.values() if e.name in filled]
-        conflicts = merge.count_conflicts(handle, present)
-        for entity in merge.ENTITIES.values():
-            outcome = merge.resolve(
-                handle, entity, entity.name in filled, conflicts.get(entity.name, 0)
-            )
-            quarantine.extend(outcome.quarantine)
-            report.rows_quarantined.update(outcome.quarantined_by_source)
-            report.rows_withdrawn += len(outcome.quarantine) - sum(
-                outcome.quarantined_by_source.values()
-            )
-            withdrawn |= outcome.withdrawn_users
-            if entity.name == "transaction" and outcome.quarantine:
-                currencies.add(UNKNOWN)  # a conflicting row's currency may not be stored
-        merge.store_quarantine(handle, quarantine)
-        counts = scope.fill_key_tables(handle, filled, withdrawn)
+        state = _stage_batch(handle, files, report, on_rows)
         # currencies this connection has committed are in dim_currency (it never shrinks)
         known: set[str] = getattr(handle, "known_currencies", set())
-        counts["new_currencies"] = int(not currencies <= known)
-        report.users_touched = counts["_affected_users"]
-        run_models(handle, worth_running(models, filled, counts))
-        _empty(handle, filled, counts)
+        state.counts["new_currencies"] = int(not state.currencies <= known)
+        build(handle, models, state)
+        _empty(handle, state.filled, state.counts)
     handle.batch_tables_ready = True
-    if UNKNOWN not in currencies:
-        handle.known_currencies = known | currencies  # type: ignore[attr-defined]
+    if UNKNOWN not in state.currencies:
+        handle.known_currencies = known | state.currencies  # type: ignore[attr-defined]
 
 
 def landing_days(landing: Path) -> list[tuple[date, Path]]:
