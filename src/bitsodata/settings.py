@@ -116,6 +116,12 @@ class WarehouseSettings(Section):
     """DuckDB file path or ``postgresql://`` URL."""
     timezone: str = "UTC"
     """Time zone that defines a calendar day for the questions."""
+    earliest_event_day: date = date(2010, 1, 1)
+    """A row whose event time (UTC) is before this day is quarantined as implausible: no Bitso
+    activity is that old, so it is a typo or a placeholder such as ``0001-01-01``."""
+    latest_event_ahead_hours: int = Field(default=24, ge=0)
+    """A row whose event time is more than this many hours after the load's clock is quarantined as
+    implausible (a ``9999-12-31`` placeholder would stretch the calendar to millions of days)."""
 
 
 class OrchestrationSettings(Section):

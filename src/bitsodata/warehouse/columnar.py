@@ -2,12 +2,13 @@
 
 Every line whose fields have the plain shape the exports use (``1500,2020-01-06 19:08:58.303+00,
 049b…,20.000000000000000000,usd,complete``) is split, checked and typed by vectorized kernels,
-about fifty times faster than line by line. Every other line — quoted fields, a wrong field count,
-surrounding spaces, another time-zone offset, an impossible date, a bad amount — goes to
-:func:`bitsodata.warehouse.sources.parse_line`, the reference parser, which types it or gives the
-quarantine reason. The shapes accepted here are a strict subset of what the reference parser
-accepts, and both give the same typed row for them (a property test holds them to it), so where a
-line is parsed never changes the result.
+about fifty times faster than line by line. Records are cut by :mod:`bitsodata.warehouse.records`
+(a quoted field may span lines). Every other record — not UTF-8, quoted fields, a wrong field
+count, surrounding spaces, another time-zone offset, an impossible or implausible date, a bad
+amount, an overlong code — goes to :func:`bitsodata.warehouse.sources.parse_record`, the
+reference parser, which types it or gives the quarantine reason. The shapes accepted here are a
+strict subset of what the reference parser accepts, and both give the same typed row for them (a
+property test holds them to it), so where a line is parsed never changes the result.
 """
 
 from __future__ import annotations
@@ -15,14 +16,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
-from pyarrow import csv as pa_csv
 
 from bitsodata.warehouse.merge import SOURCE_ENTITY
-from bitsodata.warehouse.sources import BadRow, Row, SourceSpec, check_header, parse_lines
+from bitsodata.warehouse.records import Block, blocks
+from bitsodata.warehouse.sources import (
+    ANY_TIME,
+    MAX_CODE_LENGTH,
+    BadRow,
+    EventWindow,
+    Row,
+    SourceSpec,
+    check_header,
+    parse_lines,
+)
 
 _TIMESTAMP = (
     r"^(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]) "
@@ -30,10 +41,9 @@ _TIMESTAMP = (
 )
 _ID = r"^\d{1,18}$"
 _AMOUNT = r"^-?\d{1,20}(?:\.\d{1,18})?$"
-_WORD = r"^[0-9A-Za-z_-]+$"
+_WORD = rf"^[0-9A-Za-z_-]{{1,{MAX_CODE_LENGTH}}}$"
 _LEVEL = r"^-?\d{1,9}$"
 _SECONDS = "%Y-%m-%d %H:%M:%S"
-_DELIMITER = "\x1f"  # never in the exports: each line arrives as one string
 BLOCK_BYTES = 16 << 20
 
 # per source: column -> (shape regex, how the value is typed)
@@ -45,7 +55,7 @@ _FIELDS: dict[str, dict[str, tuple[str, str]]] = {
         "amount": (_AMOUNT, "amount"),
         "currency": (_WORD, "lower"),
         "tx_status": (_WORD, "lower"),
-        "interface": (r"^[0-9A-Za-z_-]*$", "lower_or_null"),
+        "interface": (rf"^[0-9A-Za-z_-]{{0,{MAX_CODE_LENGTH}}}$", "lower_or_null"),
     },
     "event": {
         "id": (_ID, "int64"),
@@ -95,55 +105,49 @@ _OUTPUT: dict[str, tuple[tuple[str, str], ...]] = {
 class Chunk:
     """One block of a file: the lines typed by the kernels (``table``: the typed columns, then
     ``natural_key`` and ``raw_line``), the lines the reference parser typed (``rows``, each ending
-    with its raw line), the bad lines, and the number of input lines (blank lines excluded)."""
+    with its raw line), the bad lines, the number of input records (blank lines excluded), and
+    the file's first and last line numbers the chunk covers."""
 
     table: pa.Table | None
     rows: list[Row]
     bad: list[BadRow]
     n_in: int
+    lines: tuple[int, int] = (0, 0)
 
 
-class BulkReadError(Exception):
-    """The Arrow reader could not take the file (a line longer than a block, a header without a
-    line end…): the caller parses it with the reference parser instead."""
+Numbers = npt.NDArray[np.int64]
+Numbered = list[tuple[int, bytes | str]]
 
 
-def _lines(path: Path, leftovers: list[str]) -> Iterator[pa.StringArray]:
-    """The file's lines after the header, a block at a time; a line the reader cannot take as
-    one field (it holds the delimiter) is kept in ``leftovers`` for the reference parser."""
-
-    def keep(row: Any) -> str:
-        leftovers.append(row.text)
-        return "skip"
-
-    reader = pa_csv.open_csv(
-        path,
-        read_options=pa_csv.ReadOptions(column_names=["line"], skip_rows=1, block_size=BLOCK_BYTES),
-        parse_options=pa_csv.ParseOptions(
-            delimiter=_DELIMITER,
-            quote_char=False,
-            double_quote=False,
-            escape_char=False,
-            newlines_in_values=False,
-            ignore_empty_lines=True,
-            invalid_row_handler=keep,
-        ),
-        convert_options=pa_csv.ConvertOptions(
-            column_types={"line": pa.string()},
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
+def _text(block: Block) -> tuple[pa.StringArray, Numbers, Numbered]:
+    """The block's records without their line ends, as text, with their line numbers; and
+    the records that are not UTF-8 (for the reference parser to quarantine)."""
+    buf = np.frombuffer(block.data, np.uint8)[: int(block.offsets[-1])]
+    starts, ends = block.offsets[:-1], block.offsets[1:]
+    cr = (ends - starts >= 2) & (buf[ends - 2] == ord("\r"))
+    keep = np.ones(len(buf), dtype=bool)
+    keep[ends - 1] = False
+    keep[(ends - 2)[cr]] = False
+    offsets = block.offsets - np.concatenate(([0], np.cumsum(1 + cr)))
+    raw = pa.BinaryArray.from_buffers(
+        pa.binary(),
+        len(block),
+        [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(buf[keep].tobytes())],
     )
-    for batch in reader:
-        yield batch.column(0)
-
-
-def _read(path: Path, leftovers: list[str]) -> Iterator[pa.StringArray]:
-    """:func:`_lines`, with the reader's own failures raised as :class:`BulkReadError`."""
+    numbers = block.line_numbers
     try:
-        yield from _lines(path, leftovers)
-    except pa.ArrowInvalid as exc:
-        raise BulkReadError(str(exc)) from exc
+        return pc.cast(raw, pa.string()), numbers, []
+    except pa.ArrowInvalid:  # some record is not UTF-8: find which
+        pass
+    items = raw.to_pylist()
+    valid = np.ones(len(items), dtype=bool)
+    for i, item in enumerate(items):
+        try:
+            item.decode("utf-8")
+        except UnicodeDecodeError:
+            valid[i] = False
+    odd: Numbered = [(int(numbers[i]), items[i]) for i in np.flatnonzero(~valid)]
+    return pc.cast(raw.filter(pa.array(valid)), pa.string()), numbers[valid], odd
 
 
 _PLACEHOLDER = "2000-01-01 00:00:00"
@@ -191,9 +195,13 @@ def _typed(how: str, text: pa.Array) -> pa.Array:
 
 
 def _columnar(
-    spec: SourceSpec, columns: list[str], lines: pa.StringArray
-) -> tuple[pa.Table, list[str]]:
-    """Type the plain lines of a block; returns their table and the other lines."""
+    spec: SourceSpec,
+    columns: list[str],
+    lines: pa.StringArray,
+    numbers: Numbers,
+    window: EventWindow,
+) -> tuple[pa.Table, Numbered]:
+    """Type the plain lines of a block; returns their table and the other (numbered) lines."""
     parts = pc.split_pattern(lines, ",")
     shaped = pc.and_(
         pc.invert(pc.match_substring(lines, '"')),
@@ -209,6 +217,7 @@ def _columnar(
     bare = None
     if "event_timestamp" in text:
         text["event_timestamp"], plain, bare = _timestamps(text["event_timestamp"], plain)
+        plain = pc.and_(plain, _inside(text["event_timestamp"], window))
     n = pc.sum(plain).as_py() or 0
     entity = SOURCE_ENTITY[spec.name]
     out: dict[str, pa.Array] = {}
@@ -223,9 +232,21 @@ def _columnar(
             out[name] = _typed(fields[column][1], pc.filter(text[column], plain))
     out["natural_key"] = _natural_key(entity, out, bare if bare is None else pc.filter(bare, plain))
     out["raw_line"] = pc.filter(candidates, plain)
-    rest = pc.filter(lines, pc.invert(shaped)).to_pylist()
-    rest += pc.filter(candidates, pc.invert(plain)).to_pylist()
+    odd = pc.invert(shaped).to_numpy(zero_copy_only=False)
+    rest: Numbered = list(
+        zip(numbers[odd].tolist(), pc.filter(lines, odd).to_pylist(), strict=True)
+    )
+    unplain = pc.invert(plain).to_numpy(zero_copy_only=False)
+    candidate_numbers = numbers[~odd][unplain].tolist()
+    rest += zip(candidate_numbers, pc.filter(candidates, unplain).to_pylist(), strict=True)
     return pa.table(out), rest
+
+
+def _inside(stamps: pa.Array, window: EventWindow) -> pa.Array:
+    """Whether each timestamp is inside the plausible event window."""
+    earliest = pa.scalar(window.earliest, pa.timestamp("us"))
+    latest = pa.scalar(window.latest, pa.timestamp("us"))
+    return pc.and_(pc.greater_equal(stamps, earliest), pc.less_equal(stamps, latest))
 
 
 def _natural_key(entity: str, out: dict[str, pa.Array], stamps: pa.Array | None) -> pa.Array:
@@ -239,26 +260,26 @@ def _natural_key(entity: str, out: dict[str, pa.Array], stamps: pa.Array | None)
     return out["user_id"]
 
 
-def iter_columnar(path: Path, spec: SourceSpec) -> Iterator[Chunk]:
-    """Parse ``path`` a block at a time (see the module docstring). Raises
-    :class:`BulkReadError`, possibly after some chunks, when the Arrow reader cannot read it."""
+def iter_columnar(
+    path: Path, spec: SourceSpec, window: EventWindow = ANY_TIME, block_bytes: int | None = None
+) -> Iterator[Chunk]:
+    """Parse ``path`` about ``block_bytes`` (default ``BLOCK_BYTES``) at a time (see the module
+    docstring); a line longer than a block is read whole."""
     columns = check_header(path, spec)
-    leftovers: list[str] = []
-    for lines in _read(path, leftovers):
-        table, rest = _columnar(spec, columns, lines)
-        taken = len(leftovers)  # the reader may add more while this block is parsed
-        rows, bad, n_in = _reference(spec, columns, [*rest, *leftovers[:taken]])
-        del leftovers[:taken]
-        yield Chunk(table, rows, bad, table.num_rows + n_in)
-    if leftovers:
-        yield Chunk(None, *_reference(spec, columns, leftovers))
+    with path.open("rb") as f:
+        f.readline()
+        for block in blocks(f, block_bytes or BLOCK_BYTES, first_line=2):
+            lines, numbers, odd = _text(block)
+            table, rest = _columnar(spec, columns, lines, numbers, window)
+            rows, bad, n_in = _reference(spec, columns, [*rest, *odd], window)
+            span = (int(block.line_numbers[0]), int(block.line_numbers[-1]))
+            yield Chunk(table, rows, bad, table.num_rows + n_in, span)
 
 
 def _reference(
-    spec: SourceSpec, columns: list[str], lines: list[str]
+    spec: SourceSpec, columns: list[str], lines: Numbered, window: EventWindow
 ) -> tuple[list[Row], list[BadRow], int]:
-    """Lines outside the plain shape, through the reference parser, as one chunk."""
-    numbered = ((0, raw) for raw in lines)  # line numbers are not known on this path
-    for parsed in parse_lines(spec, columns, numbered, chunk_size=len(lines) + 1):
+    """Records outside the plain shape, through the reference parser, as one chunk."""
+    for parsed in parse_lines(spec, columns, lines, len(lines) + 1, window):
         return parsed
     return [], [], 0

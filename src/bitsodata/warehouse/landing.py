@@ -36,6 +36,7 @@ from bitsodata.warehouse.landing_scan import (
     fill_forward,
     line_bytes,
 )
+from bitsodata.warehouse.records import BOM
 
 __all__ = ["FACT_FILES", "USERS_FILE", "FileLanding", "LandReport", "event_day", "land"]
 
@@ -114,12 +115,17 @@ class _Tree:
 
 
 def _header(src: IO[bytes], path: Path, needed: tuple[str, ...]) -> tuple[bytes, list[str]]:
-    header = src.readline()
+    """The header line (without a UTF-8 byte order mark, which Excel writes) and its names."""
+    header = src.readline().removeprefix(BOM)
     names = [c.strip() for c in header.decode(errors="replace").strip().split(",")]
     missing = [c for c in needed if c not in names]
     if missing:
         raise SchemaMismatchError(
-            "source file lacks required columns", path=str(path), missing=missing, found=names
+            f"{path.name} line 1: the header lacks required columns",
+            path=str(path),
+            line=1,
+            missing=missing,
+            found=names,
         )
     return (header if header.endswith(b"\n") else header + b"\n"), names
 

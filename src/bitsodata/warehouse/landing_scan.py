@@ -9,7 +9,6 @@ through ``event_day``, the per-row reference the vectorised path is tested again
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -20,6 +19,8 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
+
+from bitsodata.warehouse import records
 
 BLOCK_BYTES = 32 << 20
 """Bytes read at a time (cut at the last newline); late-row draws are per block."""
@@ -75,28 +76,19 @@ def day_number(day: bytes) -> int:
 
 
 def blocks(src: IO[bytes], size: int = BLOCK_BYTES) -> Iterator[pa.BinaryArray]:
-    """The non-blank lines of the rest of ``src``, about ``size`` bytes at a time, each line
-    whole and ending with ``\\n``."""
-    rest = b""
-    while True:
-        chunk = src.read(size)
-        if not chunk:
-            break
-        data = rest + chunk
-        cut = data.rfind(b"\n") + 1
-        rest = data[cut:]
-        if cut and len(lines := _lines(data[:cut])):
+    """The non-blank records of the rest of ``src`` (a quoted field may span lines: see
+    :mod:`bitsodata.warehouse.records`), about ``size`` bytes at a time, each whole and ending
+    with ``\\n``."""
+    for block in records.blocks(src, size):
+        if len(lines := _lines(block)):
             yield lines
-    if rest and len(lines := _lines(rest + b"\n")):
-        yield lines
 
 
-def _lines(data: bytes) -> pa.BinaryArray:
+def _lines(block: records.Block) -> pa.BinaryArray:
+    data, offsets = block.data, block.offsets.astype(np.int32)
     buf = np.frombuffer(data, np.uint8)
-    ends = np.flatnonzero(buf == ord("\n")) + 1
-    offsets = np.concatenate(([0], ends)).astype(np.int32)
     lines = pa.BinaryArray.from_buffers(
-        pa.binary(), len(ends), [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+        pa.binary(), len(block), [None, pa.py_buffer(offsets), pa.py_buffer(data)]
     )
     # a blank line starts with a blank: only those few are looked at one by one
     maybe = np.flatnonzero(np.isin(buf[offsets[:-1]], _BLANKS))
@@ -192,11 +184,15 @@ def line_bytes(lines: pa.BinaryArray, start: int, end: int) -> memoryview:
 
 
 def python_fields(line: bytes) -> list[bytes]:
-    """All fields of one line, CSV quoting honoured."""
-    body = line.rstrip(b"\r\n")
+    """All fields of one record, CSV quoting honoured (the loader's rules; bytes kept as they
+    are, UTF-8 or not)."""
+    body = line.removesuffix(b"\n").removesuffix(b"\r")
     if b'"' not in body:
         return body.split(b",")
-    return [f.encode() for f in next(csv.reader([body.decode(errors="replace")]))]
+    fields = records.split_fields(body.decode("utf-8", "surrogateescape"))
+    if fields is None:  # a quote never closed: the quotes are plain characters
+        return body.split(b",")
+    return [f.encode("utf-8", "surrogateescape") for f in fields]
 
 
 def days_of(stamps: pa.Array) -> Days:

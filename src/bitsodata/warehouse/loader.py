@@ -13,14 +13,15 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow.compute as pc
 
 from bitsodata.errors import BitsodataError, WarehouseError
+from bitsodata.settings import WarehouseSettings
 from bitsodata.warehouse import merge, scope
-from bitsodata.warehouse.columnar import BulkReadError, Chunk, iter_columnar
+from bitsodata.warehouse.columnar import Chunk, iter_columnar
 from bitsodata.warehouse.db import Database, Row, connect
 from bitsodata.warehouse.runner import (
     Model,
@@ -29,7 +30,14 @@ from bitsodata.warehouse.runner import (
     materialize,
     run_models,
 )
-from bitsodata.warehouse.sources import SOURCES, SourceSpec, check_header, iter_chunks
+from bitsodata.warehouse.sources import (
+    SOURCES,
+    EventWindow,
+    SourceSpec,
+    check_header,
+    parse_lines,
+    records,
+)
 
 Progress = Callable[[int], None]
 
@@ -96,15 +104,23 @@ class _Staged:
 
 
 def _stage_file(
-    db: Database, entity: merge.Entity, chunks: Iterator[Chunk], on_rows: Progress | None
+    db: Database,
+    entity: merge.Entity,
+    path: Path,
+    chunks: Iterator[Chunk],
+    on_rows: Progress | None,
 ) -> _Staged:
-    cols = (*entity.columns, "natural_key", "raw_line")
     staged = _Staged()
     for chunk in chunks:
-        typed = merge.keyed(entity.name, chunk.rows)
-        db.insert_rows(entity.in_table, cols, typed, (*entity.types, "varchar", "varchar"))
-        if chunk.table is not None:
-            db.insert_arrow(entity.in_table, chunk.table)
+        try:
+            _insert(db, entity, chunk)
+        except Exception as exc:  # name where it happened: the batch is rolled back
+            first, last = chunk.lines
+            raise WarehouseError(
+                f"batch not loaded, nothing written: {path.name} lines {first}-{last}: {exc}",
+                path=str(path),
+                line=first,
+            ) from exc
         staged.any_rows |= chunk.n_in > len(chunk.bad)
         if entity.name == "transaction":
             staged.currencies.update(r[4] for r in chunk.rows)
@@ -119,6 +135,14 @@ def _stage_file(
     return staged
 
 
+def _insert(db: Database, entity: merge.Entity, chunk: Chunk) -> None:
+    cols = (*entity.columns, "natural_key", "raw_line")
+    typed = merge.keyed(entity.name, chunk.rows)
+    db.insert_rows(entity.in_table, cols, typed, (*entity.types, "varchar", "varchar"))
+    if chunk.table is not None:
+        db.insert_arrow(entity.in_table, chunk.table)
+
+
 def _stage(
     db: Database,
     files: list[tuple[SourceSpec, Path]],
@@ -126,17 +150,13 @@ def _stage(
     on_rows: Progress | None,
     filled: set[str],
     currencies: set[str],
+    window: EventWindow,
 ) -> list[Row]:
     """Parse every file into the ``_in_*`` tables; returns the bad rows as quarantine records."""
     bad_rows: list[Row] = []
     for spec, path in files:
         entity = merge.ENTITIES[merge.SOURCE_ENTITY[spec.name]]
-        try:
-            staged = _stage_file(db, entity, _chunks(path, spec), on_rows)
-        except BulkReadError:  # the Arrow reader gave up: this file's rows again, line by line
-            mine = f"{entity.source_expr} = :source"  # this file's rows only
-            db.execute(f"delete from {entity.in_table} where {mine}", {"source": spec.name})
-            staged = _stage_file(db, entity, _line_chunks(path, spec), on_rows)
+        staged = _stage_file(db, entity, path, _chunks(path, spec, window), on_rows)
         if staged.any_rows:
             filled.add(entity.name)
         currencies |= staged.currencies
@@ -149,19 +169,28 @@ def _stage(
 SMALL_FILE_BYTES = 256 << 10
 
 
-def _chunks(path: Path, spec: SourceSpec) -> Iterator[Chunk]:
+def _chunks(path: Path, spec: SourceSpec, window: EventWindow) -> Iterator[Chunk]:
     """The bulk parser, or for a small file (a daily batch's) the reference parser: below a few
     thousand lines the kernels' fixed cost (~1 ms a file) is more than the lines cost. Both give
     the same rows (tests/warehouse/test_columnar.py)."""
     if path.stat().st_size >= SMALL_FILE_BYTES:
-        yield from iter_columnar(path, spec)
+        yield from iter_columnar(path, spec, window)
     else:
-        yield from _line_chunks(path, spec)
+        yield from _line_chunks(path, spec, window)
 
 
-def _line_chunks(path: Path, spec: SourceSpec) -> Iterator[Chunk]:
-    for rows, bad, n_in in iter_chunks(path, spec):
-        yield Chunk(None, rows, bad, n_in)
+def _line_chunks(path: Path, spec: SourceSpec, window: EventWindow) -> Iterator[Chunk]:
+    columns = check_header(path, spec)
+    seen = [2, 2]  # first and last line number of the chunk being parsed
+
+    def numbered() -> Iterator[tuple[int, bytes]]:
+        for no, record in records(path):
+            seen[1] = no
+            yield no, record
+
+    for rows, bad, n_in in parse_lines(spec, columns, numbered(), window=window):
+        yield Chunk(None, rows, bad, n_in, (seen[0], seen[1]))
+        seen[0] = seen[1] + 1
 
 
 def _prepare(db: Database, models: list[Model]) -> None:
@@ -222,13 +251,18 @@ def load_batch(
     *,
     on_rows: Progress | None = None,
     build: Builder | None = None,
+    window: EventWindow | None = None,
 ) -> LoadReport:
     """Merge the source files of ``batch_dir`` into the warehouse ``db`` (path, URL or handle).
 
     ``on_rows`` is called with the number of lines parsed after each chunk (progress bars).
     ``build`` runs the models on the staged batch: the fast runner by default, or
     :func:`publish_sources` to leave the batch for a ``dbt build``.
+    Rows whose event time is outside ``window`` are quarantined (default: the window the default
+    :class:`WarehouseSettings` give at the current time; see :meth:`EventWindow.around`).
     """
+    if window is None:
+        window = EventWindow.around(WarehouseSettings(), datetime.now(UTC))
     started = time.perf_counter()
     files = batch_files(batch_dir)
     report = LoadReport(batch=str(batch_dir))
@@ -236,7 +270,7 @@ def load_batch(
         models = load_models(handle.engine)
         ensure_schema(handle)
         try:
-            _load(handle, files, models, report, on_rows, build or run_runner)
+            _load(handle, files, models, report, on_rows, build or run_runner, window)
         except BitsodataError:
             raise
         except Exception as exc:  # an engine error: the transaction was rolled back
@@ -289,10 +323,11 @@ def _stage_batch(
     files: list[tuple[SourceSpec, Path]],
     report: LoadReport,
     on_rows: Progress | None,
+    window: EventWindow,
 ) -> BatchState:
     """Parse, merge by natural key, quarantine, fill the key tables (inside the transaction)."""
     state = BatchState()
-    quarantine = _stage(handle, files, report, on_rows, state.filled, state.currencies)
+    quarantine = _stage(handle, files, report, on_rows, state.filled, state.currencies, window)
     withdrawn: set[str] = set()
     present = [e for e in merge.ENTITIES.values() if e.name in state.filled]
     conflicts = merge.count_conflicts(handle, present)
@@ -321,12 +356,13 @@ def _load(
     report: LoadReport,
     on_rows: Progress | None,
     build: Builder,
+    window: EventWindow,
 ) -> None:
     """The whole batch in one transaction (rolled back on any error)."""
     handle.size_for(sum(path.stat().st_size for _, path in files))
     with handle.transaction():
         _prepare(handle, models)
-        state = _stage_batch(handle, files, report, on_rows)
+        state = _stage_batch(handle, files, report, on_rows, window)
         # currencies this connection has committed are in dim_currency (it never shrinks)
         known: set[str] = getattr(handle, "known_currencies", set())
         state.counts["new_currencies"] = int(not state.currencies <= known)
