@@ -27,3 +27,5 @@ dbt-constraints: $(STAMP) ## Re-resolve constraints/dbt.txt (dbt + runtime deps;
 
 # `make test` proves the project with dbt itself.
 test: dbt-check
+# `make bench` sets a dbt build of a daily batch beside the runner's.
+bench: $(DBT_STAMP)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,3 +66,51 @@ def test_mermaid_lists_tables_keys_and_relationships(db: DuckDatabase) -> None:
     assert text.startswith("erDiagram")
     assert "varchar user_id PK" in text
     assert 'dim_user ||--o{ fct_event : "user_id"' in text
+
+
+def _boxes(root: ET.Element) -> dict[str, tuple[float, float, float, float]]:
+    found = {}
+    for g in root.iter(f"{SVG}g"):
+        rect = g.find(f"{SVG}rect")
+        assert rect is not None
+        x, y = float(rect.get("x", 0)), float(rect.get("y", 0))
+        w, h = float(rect.get("width", 0)), float(rect.get("height", 0))
+        found[str(g.get("id"))] = (x, y, x + w, y + h)
+    return found
+
+
+def test_erd_lines_never_run_behind_a_box(db: DuckDatabase, tmp_path: Path) -> None:
+    write_erd(db, tmp_path / "erd.svg")
+    root = ET.parse(tmp_path / "erd.svg").getroot()
+    boxes = _boxes(root)
+    for path in root.iter(f"{SVG}path"):
+        points = [tuple(map(float, p.split(","))) for p in path.get("d", "")[1:].split(" L")]
+        for (x1, y1), (x2, y2) in itertools.pairwise(points):
+            assert x1 == x2 or y1 == y2  # orthogonal segments
+            for name, (left, top, right, bottom) in boxes.items():
+                inside_x = max(x1, x2) > left + 1 and min(x1, x2) < right - 1
+                inside_y = max(y1, y2) > top + 1 and min(y1, y2) < bottom - 1
+                assert not (inside_x and inside_y), (path.get("data-from"), name)
+
+
+def test_erd_draws_crows_feet_and_matches_the_dbt_relationships(
+    db: DuckDatabase, tmp_path: Path
+) -> None:
+    from bitsodata.warehouse.models import load_models
+
+    write_erd(db, tmp_path / "erd.svg")
+    root = ET.parse(tmp_path / "erd.svg").getroot()
+    edges = {(p.get("data-from"), p.get("data-to")) for p in root.iter(f"{SVG}path")}
+    declared = {
+        (f"{t.model}.{t.column}", f"{str(t.arg('to'))[5:-2]}.{t.arg('field')}")
+        for m in load_models()
+        for t in m.tests
+        if t.kind == "relationships"
+    }
+    assert edges == declared
+    classes = [line.get("class") for line in root.iter(f"{SVG}line")]
+    assert classes.count("card-many") == 3 * (len(edges) - 1)  # a foot on every many side
+    assert classes.count("card-one") == 2 * len(edges) + 1  # user_snapshot: one per user
+    mermaid = render_mermaid(tables(db))
+    assert 'dim_user ||--o| user_snapshot : "user_id"' in mermaid
+    assert 'dim_user ||--o{ fct_event : "user_id"' in mermaid

@@ -285,3 +285,17 @@ def test_a_long_line_or_a_bare_header_does_not_stop_the_bulk_reader(
     assert handle.fetchall("select count(*) from fct_event")[0][0] == (2 if body else 0)
     assert handle.fetchall("select count(*) from fct_transaction")[0][0] == 1
     handle.close()
+
+
+def test_a_batch_left_for_dbt_is_published_as_sources_and_builds_nothing(
+    db: DuckDatabase,
+) -> None:
+    from bitsodata.warehouse.loader import publish_sources
+
+    load_batch(db, HANDMADE / "day1", build=publish_sources)
+    assert db.fetchall("select count(*) from fct_transaction") == [(0,)]  # the models did not run
+    staged = db.fetchall("select count(*) from wh.main._batch_transaction")[0][0]
+    touched = db.fetchall("select count(*) from wh.main._touched_days")[0][0]
+    assert staged > 0 and touched > 0
+    load_batch(db, HANDMADE / "day2", build=publish_sources)  # replaced, never appended
+    assert db.fetchall("select count(*) from wh.main._batch_event") == [(0,)]

@@ -55,3 +55,19 @@ def test_every_persisted_model_has_a_table_grain_key_and_tests() -> None:
         if model.strategy == "replace_scope":  # the rows a batch recomputes are named by keys
             assert model.scope is not None, model.name
             assert set(model.scope.columns) <= set(tables[model.name]), model.name
+
+
+def test_only_models_with_work_run_for_a_batch() -> None:
+    from bitsodata.warehouse.loader import worth_running
+
+    models = load_models()
+    counts = {"_affected_users": 0, "_level_users": 0, "_touched_days": 0, "_tail_keys": 0}
+    only_users = worth_running(models, {"user"}, {**counts, "_affected_users": 3})
+    assert [m.name for m in only_users] == ["user_snapshot", "int_user_day_activity", "dim_user"]
+    events = worth_running(
+        models, {"event"}, {**counts, "_affected_users": 1, "_touched_days": 1, "_tail_keys": 1}
+    )
+    names = [m.name for m in events]
+    assert "fct_event" in names and "mart_user_daily" in names
+    assert "fct_transaction" not in names and "dim_date" in names  # run_if new_days unknown
+    assert "dim_date" not in [m.name for m in worth_running(models, {"event"}, {"new_days": 0})]

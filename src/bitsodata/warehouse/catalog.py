@@ -1,7 +1,7 @@
 """Read the live schema (tables, columns, primary keys, references) from either engine.
 
 Keys and references of the user-keyed tables are declared as column comments, ``key`` and/or
-``references table.column`` separated by a comma (see schema.sql); small tables have real keys.
+``references table.column`` separated by a comma (see migrations/); small tables have real keys.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bitsodata.warehouse.db import Database
+from bitsodata.warehouse.schema import schema_columns
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,8 @@ def _comments(db: Database) -> dict[tuple[str, str], str]:
 
 
 def tables(db: Database) -> list[Table]:
-    """Every persistent table of the warehouse, sorted by name."""
+    """Every table of the warehouse (those its migrations create), sorted by name; other tables
+    in the schema (migration records, the sources a dbt build reads) are not part of it."""
     schema = "main" if db.engine == "duckdb" else "public"
     rows = db.fetchall(
         "select c.table_name, c.column_name, c.data_type from information_schema.columns c "
@@ -85,7 +87,10 @@ def tables(db: Database) -> list[Table]:
     keys = _primary_keys(db)
     comments = _comments(db)
     by_table: dict[str, list[Column]] = {}
+    known = schema_columns()
     for table, column, data_type in rows:
+        if table not in known:
+            continue
         marks = [m.strip() for m in comments.get((table, column), "").split(",")]
         refs = [m.removeprefix("references ").strip() for m in marks if m.startswith("references ")]
         is_pk = column in keys.get(table, set()) or "key" in marks

@@ -9,6 +9,7 @@ the touched keys) -> commit.
 from __future__ import annotations
 
 import time
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -193,9 +194,20 @@ def _line_chunks(path: Path, spec: SourceSpec, window: EventWindow) -> Iterator[
         seen[0] = seen[1] + 1
 
 
+@dataclass
+class _Session:
+    """What the loader knows about one connection once a batch has committed on it: its batch
+    tables and staging views exist, and which currencies ``dim_currency`` already holds."""
+
+    known_currencies: set[str] = field(default_factory=set)
+
+
+_SESSIONS: weakref.WeakKeyDictionary[Database, _Session] = weakref.WeakKeyDictionary()
+
+
 def _prepare(db: Database, models: list[Model]) -> None:
     """Create the connection's batch tables and staging views once (they survive batches)."""
-    if getattr(db, "batch_tables_ready", False):
+    if db in _SESSIONS:
         return
     for entity in merge.ENTITIES.values():
         merge.create_batch_tables(db, entity)
@@ -364,13 +376,13 @@ def _load(
         _prepare(handle, models)
         state = _stage_batch(handle, files, report, on_rows, window)
         # currencies this connection has committed are in dim_currency (it never shrinks)
-        known: set[str] = getattr(handle, "known_currencies", set())
+        session = _SESSIONS.get(handle)
+        known = session.known_currencies if session is not None else set()
         state.counts["new_currencies"] = int(not state.currencies <= known)
         build(handle, models, state)
         _empty(handle, state.filled, state.counts)
-    handle.batch_tables_ready = True
-    if UNKNOWN not in state.currencies:
-        handle.known_currencies = known | state.currencies  # type: ignore[attr-defined]
+    committed = known | state.currencies if UNKNOWN not in state.currencies else known
+    _SESSIONS[handle] = _Session(known_currencies=committed)
 
 
 def landing_days(landing: Path) -> list[tuple[date, Path]]:

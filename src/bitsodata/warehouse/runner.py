@@ -20,36 +20,20 @@ the row groups outside the batch's ids and days, so the cost follows the batch, 
 
 from __future__ import annotations
 
-import re
-from functools import cache
-from importlib import resources
-
 from bitsodata.errors import WarehouseError
 from bitsodata.warehouse.db import Database
 from bitsodata.warehouse.models import Model, load_models
+from bitsodata.warehouse.schema import ensure_schema, schema_columns, table_columns
 
-__all__ = ["Model", "ensure_schema", "load_models", "materialize", "run_models", "table_columns"]
-
-
-@cache
-def schema_columns() -> dict[str, list[str]]:
-    """Columns of every persistent table, in declaration order, read from schema.sql."""
-    found: dict[str, list[str]] = {}
-    for statement in schema_sql():
-        m = re.match(r"create table if not exists (\w+) \((.*)\)$", statement, re.S)
-        if m is None:
-            continue
-        cols = [ln.strip().split()[0] for ln in m.group(2).splitlines() if ln.strip()]
-        found[m.group(1)] = [c for c in cols if c != "primary"]
-    return found
-
-
-def table_columns(table: str) -> list[str]:
-    """Columns of a persistent table, in declaration order."""
-    try:
-        return schema_columns()[table]
-    except KeyError:
-        raise WarehouseError("table does not exist", table=table) from None
+__all__ = [
+    "Model",
+    "ensure_schema",
+    "load_models",
+    "materialize",
+    "run_models",
+    "schema_columns",
+    "table_columns",
+]
 
 
 _ORDER_COLUMNS = ("date_key", "changed_at", "valid_from", "user_id")
@@ -108,26 +92,3 @@ def run_models(db: Database, models: list[Model] | None = None) -> None:
     """Materialize every model in dependency order (inside the caller's transaction)."""
     for model in models if models is not None else load_models(db.engine):
         materialize(db, model)
-
-
-@cache
-def schema_sql() -> list[str]:
-    """The DDL statements of the physical tables."""
-    text = (resources.files("bitsodata.warehouse") / "schema.sql").read_text(encoding="utf-8")
-    body = "\n".join(ln for ln in text.splitlines() if not ln.startswith("--"))
-    return [s.strip() for s in body.split(";") if s.strip()]
-
-
-def ensure_schema(db: Database) -> None:
-    """Create the tables that do not exist yet (idempotent)."""
-    if getattr(db, "schema_ready", False):
-        return
-    exists = db.fetchall(
-        "select count(*) from information_schema.tables where table_name = 'quarantine' "
-        "and table_schema in ('main', 'public')"
-    )[0][0]
-    if not exists:
-        with db.transaction():
-            for statement in schema_sql():
-                db.execute(statement)
-    db.schema_ready = True
