@@ -9,10 +9,11 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bitsodata.errors import SchemaMismatchError
+from bitsodata.errors import SchemaMismatchError, WarehouseError
 from bitsodata.settings import WarehouseSettings
 from bitsodata.warehouse import loader
 from bitsodata.warehouse.db import Database, DuckDatabase, PostgresDatabase
@@ -62,6 +63,8 @@ HOSTILE = {
         "unparseable timestamp",
     ),
     "timestamp-offset-24h": (b"2,2020-01-10 10:00:00+24,u2,1,mxn,complete", "unparseable"),
+    "timestamp-offset-60min": (b"2,2020-01-10 10:00:00+00:60,u2,1,mxn,complete", "unparseable"),
+    "timestamp-leap-second": (b"2,2020-12-31 23:59:60+00,u2,1,mxn,complete", "unparseable"),
     "nul-in-user": (b"2,2020-01-10 10:00:00+00,u\x002,1,mxn,complete", "invalid user_id"),
     "nul-in-currency": (b"2,2020-01-10 10:00:00+00,u2,1,mx\x00n,complete", "invalid currency"),
     "control-in-status": (b"2,2020-01-10 10:00:00+00,u2,1,mxn,comp\rlete", "invalid tx_status"),
@@ -220,3 +223,26 @@ def test_a_bad_header_names_the_file_and_line(tmp_path: Path, header: bytes, mes
         load_batch(DuckDatabase(":memory:"), batch, window=WINDOW)
     assert str(info.value).startswith(f"deposit_sample_data.csv {message}")
     assert info.value.line == 1  # type: ignore[attr-defined]
+
+
+class _RefusingDuck(DuckDatabase):
+    """A DuckDB warehouse whose engine refuses the staged rows of one file."""
+
+    def insert_rows(self, table: str, columns: Any, rows: Any, types: Any = None) -> None:
+        if table == "_in_event" and rows:
+            raise RuntimeError("engine says no")
+        super().insert_rows(table, columns, rows, types)
+
+
+def test_an_engine_error_while_staging_names_the_file_and_lines(tmp_path: Path) -> None:
+    batch = _batch(tmp_path, HEADER + GOOD)
+    (batch / "event_sample_data.csv").write_bytes(
+        b"id,event_timestamp,user_id,event_name\n\n1,2020-01-10 10:00:00+00,u1,login\n"
+    )
+    db = _RefusingDuck(":memory:")
+    with pytest.raises(WarehouseError) as info:
+        load_batch(db, batch, window=WINDOW)
+    assert "event_sample_data.csv lines 2-3: engine says no" in str(info.value)
+    assert info.value.line == 2  # type: ignore[attr-defined]
+    assert db.fetchall("select count(*) from fct_transaction") == [(0,)]  # nothing written
+    db.close()

@@ -122,32 +122,41 @@ Numbered = list[tuple[int, bytes | str]]
 def _text(block: Block) -> tuple[pa.StringArray, Numbers, Numbered]:
     """The block's records without their line ends, as text, with their line numbers; and
     the records that are not UTF-8 (for the reference parser to quarantine)."""
-    buf = np.frombuffer(block.data, np.uint8)[: int(block.offsets[-1])]
+    buf = np.frombuffer(block.data, np.uint8)
     starts, ends = block.offsets[:-1], block.offsets[1:]
-    cr = (ends - starts >= 2) & (buf[ends - 2] == ord("\r"))
-    keep = np.ones(len(buf), dtype=bool)
-    keep[ends - 1] = False
-    keep[(ends - 2)[cr]] = False
-    offsets = block.offsets - np.concatenate(([0], np.cumsum(1 + cr)))
+    cr = (ends - starts >= 2) & (buf[ends - 2] == ord("\r"))  # a CRLF line end
+    offsets = pa.py_buffer(block.offsets.astype(np.int32))
     raw = pa.BinaryArray.from_buffers(
-        pa.binary(),
-        len(block),
-        [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(buf[keep].tobytes())],
+        pa.binary(), len(block), [None, offsets, pa.py_buffer(block.data)]
     )
     numbers = block.line_numbers
+    odd: Numbered = []
     try:
-        return pc.cast(raw, pa.string()), numbers, []
-    except pa.ArrowInvalid:  # some record is not UTF-8: find which
-        pass
-    items = raw.to_pylist()
-    valid = np.ones(len(items), dtype=bool)
-    for i, item in enumerate(items):
-        try:
-            item.decode("utf-8")
-        except UnicodeDecodeError:
-            valid[i] = False
-    odd: Numbered = [(int(numbers[i]), items[i]) for i in np.flatnonzero(~valid)]
-    return pc.cast(raw.filter(pa.array(valid)), pa.string()), numbers[valid], odd
+        text = pc.cast(raw, pa.string())
+    except pa.ArrowInvalid:  # some record is not UTF-8: those go to the reference parser
+        valid = np.array([_is_utf8(item) for item in raw.to_pylist()], dtype=bool)
+        bodies = pc.binary_slice(raw.filter(pa.array(~valid)), 0, -1).to_pylist()
+        odd = [
+            (int(no), body.removesuffix(b"\r"))
+            for no, body in zip(numbers[~valid], bodies, strict=True)
+        ]
+        text, numbers, cr = (
+            pc.cast(raw.filter(pa.array(valid)), pa.string()),
+            numbers[valid],
+            cr[valid],
+        )
+    text = pc.utf8_slice_codeunits(text, 0, -1)  # every record ends with its \n
+    if cr.any():
+        text = pc.if_else(pa.array(cr), pc.utf8_slice_codeunits(text, 0, -1), text)
+    return text, numbers, odd
+
+
+def _is_utf8(item: bytes) -> bool:
+    try:
+        item.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 _PLACEHOLDER = "2000-01-01 00:00:00"

@@ -1,10 +1,12 @@
-"""Vectorised reading for the landing step: source bytes -> lines -> fields -> event days.
+"""Vectorised reading for the landing step: source bytes -> records -> fields -> event days.
 
-A file is read in large blocks cut at a newline; each block becomes one Arrow binary array whose
-elements are the raw lines (zero copy), so the lines written out are the source bytes. Fields come
-from Arrow's CSV reader (a split per line when a line has an odd number of columns), UTC dates
-from an RE2 pattern and ``strptime``; the few timestamps in other spellings (offsets, garbage) go
-through ``event_day``, the per-row reference the vectorised path is tested against.
+A file is read in large blocks of whole records (the loader's cut, see ``records``: a quoted
+field may span lines, so such a record lands whole, in one day); each block becomes one
+Arrow binary array whose elements are the raw records (zero copy), so what is written out is the
+source bytes. Fields come from Arrow's CSV reader (a split per record when one has an odd number
+of columns, with the loader's quoting rules), UTC dates from an RE2 pattern and ``strptime``; the
+few timestamps in other spellings (offsets, garbage) go through ``event_day``, the per-row
+reference the vectorised path is tested against.
 """
 
 from __future__ import annotations

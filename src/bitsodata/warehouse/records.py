@@ -95,6 +95,10 @@ def iter_records(lines: Iterable[bytes], first_line: int = 1) -> Iterator[tuple[
 
     while pending or pull():
         first = pending.popleft()
+        if _QUOTE_BYTE not in first:  # almost every line: a record alone
+            yield number, first.removesuffix(b"\r")
+            number += 1
+            continue
         state, taken = scan(first), 0
         while is_open(state) and taken + 1 < MAX_RECORD_LINES and (taken < len(pending) or pull()):
             state = scan(pending[taken], state)

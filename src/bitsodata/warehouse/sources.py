@@ -30,7 +30,7 @@ MAX_CODE_LENGTH = 64
 # the exports' shapes, ASCII digits only (Python's \d, int() and Decimal() take any script's)
 _TS = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?"
-    r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?"
+    r"(?:Z|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?)?"
 )
 _INT = re.compile(r"[0-9]{1,18}")
 _AMOUNT = re.compile(r"-?[0-9]{1,20}(?:\.[0-9]{1,18})?")
