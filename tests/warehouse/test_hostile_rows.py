@@ -18,7 +18,7 @@ from bitsodata.settings import WarehouseSettings
 from bitsodata.warehouse import loader
 from bitsodata.warehouse.db import Database, DuckDatabase, PostgresDatabase
 from bitsodata.warehouse.loader import LoadReport, load_batch
-from bitsodata.warehouse.sources import MAX_CODE_LENGTH, EventWindow
+from bitsodata.warehouse.sources import MAX_AMOUNT_DIGITS, MAX_CODE_LENGTH, EventWindow
 
 HEADER = b"id,event_timestamp,user_id,amount,currency,tx_status\n"
 GOOD = b"1,2020-01-10 10:00:00+00,u1,1.5,mxn,complete\n"
@@ -38,8 +38,18 @@ HOSTILE = {
         "unparseable amount",
     ),
     "amount-tiny-exponent": (b"2,2020-01-10 10:00:00+00,u2,1e-999999,mxn,complete", "unparseable"),
-    "amount-21-digits": (b"2,2020-01-10 10:00:00+00,u2," + b"9" * 21 + b",mxn,complete", "unparse"),
-    "amount-19-decimals": (b"2,2020-01-10 10:00:00+00,u2,1." + b"1" * 19 + b",usd,complete", "un"),
+    "amount-21-digits": (
+        b"2,2020-01-10 10:00:00+00,u2," + b"9" * 21 + b",mxn,complete",
+        "amount out",
+    ),
+    "amount-16-digits": (
+        b"2,2020-01-10 10:00:00+00,u2,1" + b"0" * 15 + b",mxn,complete",
+        "amount out",
+    ),
+    "amount-19-decimals": (
+        b"2,2020-01-10 10:00:00+00,u2,1." + b"1" * 19 + b",usd,complete",
+        "amount out",
+    ),
     "amount-underscore": (b"2,2020-01-10 10:00:00+00,u2,1_000,mxn,complete", "unparseable amount"),
     "amount-space-sep": (b"2,2020-01-10 10:00:00+00,u2,1 000,mxn,complete", "unparseable amount"),
     "amount-quoted-comma": (b'2,2020-01-10 10:00:00+00,u2,"1,000",mxn,complete', "unparseable"),
@@ -246,3 +256,16 @@ def test_an_engine_error_while_staging_names_the_file_and_lines(tmp_path: Path) 
     assert info.value.line == 2  # type: ignore[attr-defined]
     assert db.fetchall("select count(*) from fct_transaction") == [(0,)]  # nothing written
     db.close()
+
+
+@pytest.mark.postgres
+def test_the_largest_amounts_sum_without_overflow(engine: Database, tmp_path: Path) -> None:
+    """Amounts the parser accepts never overflow a day's sum (the cause of a failed batch)."""
+    largest = b"9" * MAX_AMOUNT_DIGITS + b"." + b"9" * 18
+    body = b"".join(
+        b"%d,2020-01-10 10:00:00+00,u1,%s,mxn,complete\n" % (i, largest) for i in range(1, 1001)
+    )
+    report = load_batch(engine, _batch(tmp_path, HEADER + body), window=WINDOW)
+    assert report.total_loaded == 1000
+    [(total,)] = engine.fetchall("select sum(amount_deposited) from mart_user_currency_daily")
+    assert total == Decimal("999999999999999999.999999999999999")  # exactly 1000 times

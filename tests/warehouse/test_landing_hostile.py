@@ -64,3 +64,14 @@ def test_every_landed_day_loads_and_accounts_for_each_record(tmp_path: Path) -> 
     assert db.fetchall("select count(*) from fct_transaction") == [(len(GOOD),)]
     assert sum(r.rows_quarantined["user"] for r in reports) == 1  # the user line \xff\xfe
     db.close()
+
+
+def test_a_header_the_loader_takes_the_landing_takes(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    header = b'"ID","Event_Timestamp",USER_ID,amount,currency,tx_status\r\n'
+    (src / DEPOSITS).write_bytes(header + GOOD[0].replace(b"\n", b"\r\n"))
+    report = land(src, tmp_path / "out")
+    assert report.files[DEPOSITS].landed_rows == 1
+    [folder] = [folder for _, folder in landing_days(tmp_path / "out")]
+    assert load_batch(DuckDatabase(":memory:"), folder, window=WINDOW).total_loaded == 1

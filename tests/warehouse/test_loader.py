@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -141,25 +143,29 @@ def test_a_folder_without_source_files_is_an_error(tmp_path: Path) -> None:
         load_batch(str(tmp_path / "wh.duckdb"), tmp_path)
 
 
-def _overflowing_batch(root: Path) -> Path:
-    """Two amounts that parse (20 integer digits) but whose daily sum overflows decimal(38,18)."""
-    root.mkdir()
-    (root / "deposit_sample_data.csv").write_text(
-        "id,event_timestamp,user_id,amount,currency,tx_status\n"
-        "901,2020-01-15 10:00:00+00,u9,99999999999999999999,mxn,complete\n"
-        "902,2020-01-15 11:00:00+00,u9,99999999999999999999,mxn,complete\n"
-    )
-    return root
+class _FailingMarts(DuckDatabase):
+    """A DuckDB warehouse whose engine fails while the marts are rebuilt (after staging)."""
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        if sql.startswith("insert into mart_user_currency_daily"):
+            raise RuntimeError("disk full")
+        super().execute(sql, params)
 
 
-def test_an_engine_error_rolls_the_whole_batch_back(db: DuckDatabase, tmp_path: Path) -> None:
+def test_an_engine_error_rolls_the_whole_batch_back(tmp_path: Path) -> None:
+    db = DuckDatabase(str(tmp_path / "wh.duckdb"))
     load_batch(db, HANDMADE / "day1")
     before = snapshot(db)
+    db.close()
+    failing = _FailingMarts(str(tmp_path / "wh.duckdb"))
     with pytest.raises(WarehouseError, match="nothing written"):
-        load_batch(db, _overflowing_batch(tmp_path / "big"))
-    assert snapshot(db) == before
-    load_batch(db, HANDMADE / "day2")  # the connection is still usable
+        load_batch(failing, HANDMADE / "day2")
+    assert snapshot(failing) == before
+    failing.close()
+    db = DuckDatabase(str(tmp_path / "wh.duckdb"))
+    load_batch(db, HANDMADE / "day2")  # nothing half done stands in the way
     assert db.fetchall("select is_inferred from dim_user where user_id = 'u5'") == [(False,)]
+    db.close()
 
 
 def _write(folder: Path, name: str, header: str, *lines: str) -> None:

@@ -26,6 +26,7 @@ from bitsodata.warehouse.merge import SOURCE_ENTITY
 from bitsodata.warehouse.records import Block, blocks
 from bitsodata.warehouse.sources import (
     ANY_TIME,
+    MAX_AMOUNT_DIGITS,
     MAX_CODE_LENGTH,
     BadRow,
     EventWindow,
@@ -40,7 +41,7 @@ _TIMESTAMP = (
     r"(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,6})?(?:\+00)?$"
 )
 _ID = r"^\d{1,18}$"
-_AMOUNT = r"^-?\d{1,20}(?:\.\d{1,18})?$"
+_AMOUNT = rf"^-?\d{{1,{MAX_AMOUNT_DIGITS}}}(?:\.\d{{1,18}})?$"
 _WORD = rf"^[0-9A-Za-z_-]{{1,{MAX_CODE_LENGTH}}}$"
 _LEVEL = r"^-?\d{1,9}$"
 _SECONDS = "%Y-%m-%d %H:%M:%S"

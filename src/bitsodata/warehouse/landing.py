@@ -35,6 +35,7 @@ from bitsodata.warehouse.landing_scan import (
     event_day,
     fill_forward,
     line_bytes,
+    python_fields,
 )
 from bitsodata.warehouse.records import BOM
 
@@ -115,9 +116,10 @@ class _Tree:
 
 
 def _header(src: IO[bytes], path: Path, needed: tuple[str, ...]) -> tuple[bytes, list[str]]:
-    """The header line (without a UTF-8 byte order mark, which Excel writes) and its names."""
+    """The header line (without a UTF-8 byte order mark, which Excel writes) and its names, read
+    as the loader reads them (quotes removed, any case)."""
     header = src.readline().removeprefix(BOM)
-    names = [c.strip() for c in header.decode(errors="replace").strip().split(",")]
+    names = [c.strip().lower().decode(errors="replace") for c in python_fields(header)]
     missing = [c for c in needed if c not in names]
     if missing:
         raise SchemaMismatchError(

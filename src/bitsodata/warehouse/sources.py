@@ -33,11 +33,17 @@ _TS = re.compile(
     r"(?:Z|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?)?"
 )
 _INT = re.compile(r"[0-9]{1,18}")
-_AMOUNT = re.compile(r"-?[0-9]{1,20}(?:\.[0-9]{1,18})?")
+MAX_AMOUNT_DIGITS = 15
+"""Integer digits of an amount (the exports' largest has 13): a sum of up to 100,000 of them per
+user, currency and day still fits ``decimal(38,18)``, so no batch fails on an aggregate."""
+_AMOUNT = re.compile(rf"-?[0-9]{{1,{MAX_AMOUNT_DIGITS}}}(?:\.[0-9]{{1,18}})?")
+_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 _LEVEL = re.compile(r"-?[0-9]{1,9}")
 _CODE = re.compile(rf"[0-9A-Za-z_-]{{1,{MAX_CODE_LENGTH}}}")
 _BLANK = " \t"
 """Blanks around a field that are not part of its value."""
+_LINE_BLANKS = " \t\r\n\x0b\x0c"
+"""What makes a line blank (ASCII only, as ``bytes.strip`` and the landing see it)."""
 _SCALE = Decimal(1).scaleb(-18)
 _EXACT = Context(prec=40)
 """Enough digits for any amount the shape allows (20 + 18)."""
@@ -145,10 +151,15 @@ def parse_timestamp(text: str) -> datetime:
 
 
 def parse_amount(text: str) -> Decimal:
-    """An exact decimal written as the exports do: ASCII digits, at most 20 integer digits and
-    18 decimals, an optional minus (no exponent, no separators)."""
+    """An exact decimal written as the exports do: ASCII digits, at most ``MAX_AMOUNT_DIGITS``
+    integer digits and 18 decimals, an optional minus (no exponent, no separators)."""
     text = text.strip(_BLANK)
     if _AMOUNT.fullmatch(text) is None:
+        if _DECIMAL.fullmatch(text) is not None:
+            raise BadValue(
+                f"amount out of range ({MAX_AMOUNT_DIGITS} integer digits, 18 decimals) "
+                f"{_shown(text)}"
+            )
         raise BadValue(f"unparseable amount {_shown(text)}")
     return Decimal(text).quantize(_SCALE, context=_EXACT)
 
@@ -290,10 +301,6 @@ def parse_line(
         return BadRow(spec.name, line_no, str(exc), _stored(raw))
 
 
-_LINE_BLANKS = " \t\r\n\x0b\x0c"
-"""What makes a line blank (ASCII only, as ``bytes.strip`` and the landing see it)."""
-
-
 def parse_record(
     spec: SourceSpec,
     columns: list[str],
@@ -308,8 +315,6 @@ def parse_record(
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        if not raw.strip():
-            return None
         reason = f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
         return BadRow(spec.name, line_no, reason, _stored(raw.decode("utf-8", "backslashreplace")))
     return parse_line(spec, columns, text, line_no, window)
