@@ -1,7 +1,7 @@
 """Warehouse benchmark: full loads, one day's incremental load, a daily replay, question latency.
 
 Every measured step runs in a fresh subprocess that reports its wall time and peak RSS. Data come
-from ``bitsodata.warehouse.sample.generate`` (and ``landing.land`` for the replay). The incremental
+from ``bitsodata.sample.generate`` (and ``landing.land`` for the replay). The incremental
 figures load the *same* one-day batch (ids shifted so they are new) on a copy of the scale-1 and of
 the scale-N history: cost should follow the batch, not the history. Two versions of the batch:
 dated the day after the history (the daily run; the ratio target applies) and dated on its own
@@ -39,11 +39,11 @@ _CHILD = """
 import json, resource, statistics, sys, time
 from pathlib import Path
 from bitsodata.warehouse.db import connect
-from bitsodata.warehouse.loader import landing_days, load_batch
+from bitsodata.warehouse.load.loader import landing_days, load_batch
 step, db_path, arg = sys.argv[1], sys.argv[2], sys.argv[3]
 out = {}
 import pandas, pyarrow  # warm up imports (duckdb imports pandas on its first Arrow scan)
-from bitsodata.warehouse.runner import ensure_schema, load_models
+from bitsodata.warehouse.load.runner import ensure_schema, load_models
 load_models()
 t0 = time.perf_counter()
 if step == "load":
@@ -73,7 +73,7 @@ elif step == "bare_read":  # DuckDB's own CSV reader into typed tables: the floo
         con.execute(f"create table t{i} as select * from {read}")
     con.close()
 elif step == "ask":
-    from bitsodata.warehouse.questions import ask
+    from bitsodata.warehouse.serve.questions import ask
     db = connect(db_path)
     ask(db, "active-users", day="2021-01-01")
     for name, params in json.loads(arg):
@@ -138,8 +138,8 @@ def _dbt_build(work: Path, history_db: str, batch: Path) -> dict[str, Any] | Non
     the batch as dbt's sources first, untimed); None when the dbt environment is missing."""
     if not DBT.exists():
         return None
-    from bitsodata.warehouse.loader import load_batch, publish_sources
-    from bitsodata.warehouse.models import project_root
+    from bitsodata.warehouse.load.loader import load_batch, publish_sources
+    from bitsodata.warehouse.load.models import project_root
 
     copy = work / "dbt" / "dbt.duckdb"
     copy.parent.mkdir(exist_ok=True)
@@ -164,7 +164,7 @@ def _dbt_build(work: Path, history_db: str, batch: Path) -> dict[str, Any] | Non
 
 
 def _generate(out: Path, scale: float) -> Path:
-    from bitsodata.warehouse.sample import generate
+    from bitsodata.sample import generate
 
     generate(out, seed=1, scale=scale)
     return out
@@ -329,7 +329,7 @@ def _scale_figures(
 
 def run(quick: bool) -> list[dict[str, Any]]:
     try:
-        import bitsodata.warehouse.sample  # noqa: F401
+        import bitsodata.sample  # noqa: F401
     except ImportError:
         return [
             _fig("warehouse bench", 0.0, "", "", None, notes="sample generator missing: skipped")
@@ -369,7 +369,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
 
 
 def _replay(work: Path, quick: bool) -> dict[str, Any]:
-    from bitsodata.warehouse.landing import land
+    from bitsodata.warehouse.landing.split import land
 
     src = work / "src-1" if (work / "src-1").is_dir() else _generate(work / "src-1", 1.0)
     landing = work / "landing"

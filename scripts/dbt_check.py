@@ -29,12 +29,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bitsodata.sample import generate
 from bitsodata.warehouse.db import connect
-from bitsodata.warehouse.landing import land
-from bitsodata.warehouse.loader import landing_days, load_batch, publish_sources
-from bitsodata.warehouse.models import project_root
-from bitsodata.warehouse.runner import schema_columns
-from bitsodata.warehouse.sample import generate
+from bitsodata.warehouse.landing.split import land
+from bitsodata.warehouse.load.loader import landing_days, load_batch, publish_sources
+from bitsodata.warehouse.load.models import project_root
+from bitsodata.warehouse.load.runner import schema_columns
 
 DBT = Path(sys.executable).parent / "dbt"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")

@@ -13,8 +13,8 @@ import pytest
 from bitsodata.errors import DataQualityFailed
 from bitsodata.orchestration import daily
 from bitsodata.orchestration.runtime import is_retryable
+from bitsodata.sample import generate
 from bitsodata.settings import Settings, load_settings
-from bitsodata.warehouse.sample import generate
 
 TX_FILES = ("deposit_sample_data.csv", "withdrawals_sample_data.csv")
 

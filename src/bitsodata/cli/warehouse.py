@@ -12,13 +12,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from bitsodata.cli import warehouse_data
 from bitsodata.cli.state import STATE
 from bitsodata.errors import WarehouseError
-from bitsodata.warehouse.loader import (
+from bitsodata.warehouse.db import open_db
+from bitsodata.warehouse.load.loader import (
     LoadReport,
     count_lines,
     day_batch,
     landing_days,
     load_batch,
-    open_db,
 )
 
 app = typer.Typer(help="Build and query the user-activity warehouse.", no_args_is_help=True)
@@ -135,12 +135,12 @@ def ask(
     fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
 ) -> None:
     """Answer one of the eight business questions (names: see docs/warehouse.md)."""
-    from bitsodata.warehouse.questions import (
+    from bitsodata.warehouse.serve.questions import (
         QUESTIONS,
         check_params,
         format_answer,
     )
-    from bitsodata.warehouse.questions import (
+    from bitsodata.warehouse.serve.questions import (
         ask as ask_question,
     )
 
@@ -171,7 +171,7 @@ def export(
     ] = True,
 ) -> None:
     """Write one CSV (and one Parquet file) per output table."""
-    from bitsodata.warehouse.export import export_tables
+    from bitsodata.warehouse.serve.export import export_tables
 
     paths = export_tables(_db(db), out, parquet=parquet)
     typer.echo(f"{len(paths)} files written to {out}")
@@ -188,7 +188,7 @@ def erd(
     ] = None,
 ) -> None:
     """Draw the entity-relationship diagram of the live schema as SVG (and Mermaid)."""
-    from bitsodata.warehouse.erd import write_erd, write_mermaid
+    from bitsodata.warehouse.serve.erd import write_erd, write_mermaid
 
     write_erd(_db(db), out)
     if mermaid is not None:
@@ -202,7 +202,7 @@ def checks(
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
     """Run the data-quality checks; exit 1 when one fails."""
-    from bitsodata.warehouse.checks import format_results, run_checks
+    from bitsodata.warehouse.serve.checks import format_results, run_checks
 
     results = run_checks(_db(db))
     typer.echo(format_results(results, fmt))
@@ -222,7 +222,7 @@ def compact(
     force: Annotated[bool, typer.Option("--force", help="Rewrite whatever the share.")] = False,
 ) -> None:
     """Keep dim_user in user order (DuckDB): rewrite it once daily loads scattered enough rows."""
-    from bitsodata.warehouse.upkeep import compact as run_compact
+    from bitsodata.warehouse.load.upkeep import compact as run_compact
 
     with open_db(_db(db)) as handle:
         done = run_compact(handle, share=share, force=force)

@@ -13,12 +13,12 @@ import typer
 from bitsodata.errors import WarehouseError
 
 if TYPE_CHECKING:  # the heavy modules load only when a command runs, so --help stays fast
-    from bitsodata.warehouse.fetch import FetchReport
-    from bitsodata.warehouse.landing import LandReport
-    from bitsodata.warehouse.sample import SampleReport
+    from bitsodata.sample import SampleReport
+    from bitsodata.warehouse.landing.fetch import FetchReport
+    from bitsodata.warehouse.landing.split import LandReport
 
 # The public challenge repository, pinned to the commit whose blobs fetch-sample verifies
-# (the same value as ``bitsodata.warehouse.fetch.DEFAULT_BASE_URL``; a test keeps them equal).
+# (the value of ``bitsodata.warehouse.landing.fetch.DEFAULT_BASE_URL``; a test keeps them equal).
 DEFAULT_BASE_URL = (
     "https://raw.githubusercontent.com/IMARVI/sr_de_challenge/"
     "460084571b1e61351702dcc91c5e72f21ae878e7/"
@@ -73,7 +73,7 @@ def sample(
 ) -> None:
     """Generate the five challenge CSV files with realistic data and the real quirks."""
     started = time.perf_counter()
-    from bitsodata.warehouse.sample import generate
+    from bitsodata.sample import generate
 
     report = generate(out, seed=seed, scale=scale)
     typer.echo(format_sample(report, time.perf_counter() - started))
@@ -96,7 +96,7 @@ def land_cmd(
     ] = None,
 ) -> None:
     """Split snapshots into daily batches by event date (UTC), optionally with late rows."""
-    from bitsodata.warehouse.landing import land
+    from bitsodata.warehouse.landing.split import land
 
     report = land(
         source, out, late_share=late_share, late_days=late_days, seed=seed, day=_parse_day(day)
@@ -115,7 +115,7 @@ def fetch_cmd(
     ] = True,
 ) -> None:
     """Download the public challenge files (needs internet)."""
-    from bitsodata.warehouse.fetch import fetch_sample
+    from bitsodata.warehouse.landing.fetch import fetch_sample
 
     report = asyncio.run(fetch_sample(out, base_url=base_url, verify=verify))
     typer.echo(format_fetch(report))

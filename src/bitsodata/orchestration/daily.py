@@ -16,13 +16,13 @@ from bitsodata.errors import DataQualityFailed
 from bitsodata.logs import event
 from bitsodata.orchestration.runtime import utc_day
 from bitsodata.settings import Settings
-from bitsodata.warehouse.checks import CheckResult, run_checks
-from bitsodata.warehouse.db import Database
-from bitsodata.warehouse.erd import write_erd
-from bitsodata.warehouse.export import export_tables
-from bitsodata.warehouse.landing import land
-from bitsodata.warehouse.loader import load_batch, open_db
-from bitsodata.warehouse.upkeep import compact
+from bitsodata.warehouse.db import Database, open_db
+from bitsodata.warehouse.landing.split import land
+from bitsodata.warehouse.load.loader import load_batch
+from bitsodata.warehouse.load.upkeep import compact
+from bitsodata.warehouse.serve.checks import CheckResult, run_checks
+from bitsodata.warehouse.serve.erd import write_erd
+from bitsodata.warehouse.serve.export import export_tables
 
 log = logging.getLogger(__name__)
 

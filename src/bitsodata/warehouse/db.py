@@ -297,3 +297,16 @@ def connect(url: str) -> DuckDatabase | PostgresDatabase:
     if url.startswith(("postgresql://", "postgres://")):
         return PostgresDatabase(url)
     return DuckDatabase(url)
+
+
+@contextmanager
+def open_db(db: str | Database) -> Iterator[Database]:
+    """Use an open database as is, or open (and close) one from a URL or path."""
+    if not isinstance(db, str):
+        yield db
+        return
+    handle = connect(db)
+    try:
+        yield handle
+    finally:
+        handle.close()
