@@ -110,7 +110,8 @@ def _stage_file(
             ) from exc
         staged.any_rows |= chunk.n_in > len(chunk.bad)
         if entity.name == "transaction":
-            staged.currencies.update(r[4] for r in chunk.rows)
+            at = entity.columns.index("currency_code")  # typed rows follow the entity's columns
+            staged.currencies.update(r[at] for r in chunk.rows)
             if chunk.table is not None:
                 staged.currencies.update(pc.unique(chunk.table["currency_code"]).to_pylist())
         staged.n_in += chunk.n_in
