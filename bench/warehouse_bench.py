@@ -1,7 +1,7 @@
 """Warehouse benchmark: full loads, one day's incremental load, a daily replay, question latency.
 
 Every measured step runs in a fresh subprocess that reports its wall time and peak RSS. Data come
-from ``bitsodata.warehouse.sample.generate`` (and ``landing.land`` for the replay). The incremental
+from ``bitsodata.sample.generate`` (and ``landing.land`` for the replay). The incremental
 figures load the *same* one-day batch (ids shifted so they are new) on a copy of the scale-1 and of
 the scale-N history: cost should follow the batch, not the history. Two versions of the batch:
 dated the day after the history (the daily run; the ratio target applies) and dated on its own
@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,11 +39,11 @@ _CHILD = """
 import json, resource, statistics, sys, time
 from pathlib import Path
 from bitsodata.warehouse.db import connect
-from bitsodata.warehouse.loader import landing_days, load_batch
+from bitsodata.warehouse.load.loader import landing_days, load_batch
 step, db_path, arg = sys.argv[1], sys.argv[2], sys.argv[3]
 out = {}
 import pandas, pyarrow  # warm up imports (duckdb imports pandas on its first Arrow scan)
-from bitsodata.warehouse.runner import ensure_schema, load_models
+from bitsodata.warehouse.load.runner import ensure_schema, load_models
 load_models()
 t0 = time.perf_counter()
 if step == "load":
@@ -59,8 +60,20 @@ elif step == "replay":
         load_batch(db, folder)
     db.close()
     out["batches"] = len(days)
+elif step == "bare_read":  # DuckDB's own CSV reader into typed tables: the floor of any load
+    import duckdb
+    con = duckdb.connect(db_path)
+    t0 = time.perf_counter()
+    types = {"amount": "DECIMAL(38,18)", "event_timestamp": "TIMESTAMPTZ"}
+    for i, path in enumerate(sorted(Path(arg).glob("*.csv"))):
+        header = path.open().readline().strip().split(",")
+        typed = {k: v for k, v in types.items() if k in header}
+        opts = f", types = {typed}" if typed else ""
+        read = f"read_csv('{path}', header = true{opts})"
+        con.execute(f"create table t{i} as select * from {read}")
+    con.close()
 elif step == "ask":
-    from bitsodata.warehouse.questions import ask
+    from bitsodata.warehouse.serve.questions import ask
     db = connect(db_path)
     ask(db, "active-users", day="2021-01-01")
     for name, params in json.loads(arg):
@@ -117,8 +130,41 @@ def _day_batch(source: Path, day: str, out: Path, move_to: str | None = None) ->
     return out
 
 
+DBT = HERE.parent / ".venv-dbt" / "bin" / "dbt"
+
+
+def _dbt_build(work: Path, history_db: str, batch: Path) -> dict[str, Any] | None:
+    """A ``dbt build`` of the project on ``batch`` over a copy of a history (the loader stages
+    the batch as dbt's sources first, untimed); None when the dbt environment is missing."""
+    if not DBT.exists():
+        return None
+    from bitsodata.warehouse.load.loader import load_batch, publish_sources
+    from bitsodata.warehouse.load.models import project_root
+
+    copy = work / "dbt" / "dbt.duckdb"
+    copy.parent.mkdir(exist_ok=True)
+    shutil.copyfile(history_db, copy)
+    load_batch(str(copy), batch, build=publish_sources)
+    profile = {"type": "duckdb", "path": str(copy), "threads": 1}
+    (copy.parent / "profiles.yml").write_text(
+        json.dumps({"bitsodata_warehouse": {"target": "b", "outputs": {"b": profile}}})
+    )
+    env = {**os.environ, "DO_NOT_TRACK": "1"}
+    folder = str(copy.parent)
+    args = ["--project-dir", str(project_root()), "--profiles-dir", folder,
+            "--target-path", f"{folder}/target", "--log-path", folder]  # fmt: skip
+    subprocess.run([str(DBT), "parse", *args], env=env, check=True, capture_output=True)
+    times = {}
+    for command in ("build", "run"):  # parsed once, as a scheduler's repeated runs would be
+        t = time.perf_counter()
+        subprocess.run([str(DBT), command, *args], env=env, check=True, capture_output=True)
+        times[command] = time.perf_counter() - t
+    shutil.rmtree(copy.parent)
+    return times
+
+
 def _generate(out: Path, scale: float) -> Path:
-    from bitsodata.warehouse.sample import generate
+    from bitsodata.sample import generate
 
     generate(out, seed=1, scale=scale)
     return out
@@ -186,6 +232,8 @@ def _scale_figures(
         for n, p in QUESTIONS
     ]
     lat = _child("ask", db, json.dumps(qs))
+    bare = _child("bare_read", str(work / f"bare-{scale:g}.duckdb"), str(src))
+    Path(work / f"bare-{scale:g}.duckdb").unlink()
     inc: dict[str, float] = {}
     for kind, batch in batches.items():  # each on its own copy of the full history
         copy = str(work / f"wh-{scale:g}-{kind}.duckdb")
@@ -194,6 +242,7 @@ def _scale_figures(
         got = _child("load", copy, str(batch))
         inc[kind] = got["seconds"]
         Path(copy).unlink()
+    dbt = _dbt_build(work, db, batches["next"])
     limit = 50.0 if scale <= 1 else 500.0
     worst = max(lat[n] for n, _ in QUESTIONS)
     figs = [
@@ -205,6 +254,21 @@ def _scale_figures(
             None,
             baseline=base["load_s"],
             notes=f"{full['rows']:,} rows; baseline = pandas read_csv",
+        ),
+        _fig(
+            f"DuckDB bare read_csv scale {scale:g}",
+            bare["seconds"],
+            "s",
+            "",
+            None,
+            notes="the same five files into typed tables: the floor of any load",
+        ),
+        _fig(
+            f"full load / bare read_csv, scale {scale:g}",
+            full["seconds"] / bare["seconds"],
+            "x",
+            "<= 2",
+            full["seconds"] / bare["seconds"] <= 2,
         ),
         _fig(
             f"full load scale {scale:g}: peak RSS",
@@ -241,12 +305,31 @@ def _scale_figures(
             notes=", ".join(f"{n} {lat[n]:.1f}" for n, _ in QUESTIONS),
         ),
     ]
+    if dbt is not None:
+        figs += [
+            _fig(
+                f"dbt build of the next day's batch on scale {scale:g} history",
+                dbt["build"],
+                "s",
+                "",
+                None,
+                notes=f"the same project by dbt-duckdb (models + tests); dbt run alone "
+                f"{dbt['run']:.1f} s",
+            ),
+            _fig(
+                f"runner / dbt build, next day's batch, scale {scale:g}",
+                inc["next"] / dbt["build"],
+                "x",
+                "<= 0.02",
+                inc["next"] / dbt["build"] <= 0.02,
+            ),
+        ]
     return figs, inc
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
     try:
-        import bitsodata.warehouse.sample  # noqa: F401
+        import bitsodata.sample  # noqa: F401
     except ImportError:
         return [
             _fig("warehouse bench", 0.0, "", "", None, notes="sample generator missing: skipped")
@@ -286,7 +369,7 @@ def run(quick: bool) -> list[dict[str, Any]]:
 
 
 def _replay(work: Path, quick: bool) -> dict[str, Any]:
-    from bitsodata.warehouse.landing import land
+    from bitsodata.warehouse.landing.split import land
 
     src = work / "src-1" if (work / "src-1").is_dir() else _generate(work / "src-1", 1.0)
     landing = work / "landing"

@@ -17,8 +17,8 @@ from typing import Any
 _CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from bitsodata.warehouse.landing import land
-from bitsodata.warehouse.sample import generate
+from bitsodata.warehouse.landing.split import land
+from bitsodata.sample import generate
 step, src, out, scale = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), float(sys.argv[4])
 t0 = time.perf_counter()
 if step == "sample":

@@ -231,7 +231,7 @@ def task_states(work: Path, dag_id: str) -> dict[str, str]:
 
 
 def check_warehouse(env: dict[str, str], work: Path) -> None:
-    from bitsodata.warehouse.questions import ask
+    from bitsodata.warehouse.serve.questions import ask
 
     source = work / "source"
     first = busiest_days(source)
@@ -326,7 +326,7 @@ def check_audit(env: dict[str, str], work: Path) -> None:
 
 def prepare(env: dict[str, str], work: Path) -> None:
     """Everything that does not need Airflow's database."""
-    from bitsodata.warehouse.sample import generate
+    from bitsodata.sample import generate
 
     check_imports(env)
     generate(work / "source", seed=1, scale=0.2)

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from bitsodata.cli.main import app
 from bitsodata.cli.spread_collect import overrides, parse_books
-from bitsodata.errors import ConfigError
+from bitsodata.errors import BitsodataError, ConfigError
 from bitsodata.lake.windowfile import FILE_COLUMNS
 from tests.cli.outcome import error_line
 from tests.fakes.exchange import RunningExchange, exchange, make_exchange  # noqa: F401

@@ -16,8 +16,8 @@ from aiohttp import web
 from typer.testing import CliRunner
 
 from bitsodata.cli.warehouse_data import register
-from bitsodata.warehouse.fetch import SAMPLE_FILES
-from bitsodata.warehouse.sample import HEADERS
+from bitsodata.sample import HEADERS
+from bitsodata.warehouse.landing.fetch import SAMPLE_FILES
 
 app = typer.Typer()
 register(app)
@@ -109,6 +109,6 @@ def test_fetch_sample_downloads_and_reports(
 
 def test_the_cli_default_source_is_the_verified_commit() -> None:
     from bitsodata.cli.warehouse_data import DEFAULT_BASE_URL as CLI_DEFAULT
-    from bitsodata.warehouse.fetch import DEFAULT_BASE_URL
+    from bitsodata.warehouse.landing.fetch import DEFAULT_BASE_URL
 
     assert CLI_DEFAULT == DEFAULT_BASE_URL

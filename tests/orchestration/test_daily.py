@@ -13,8 +13,8 @@ import pytest
 from bitsodata.errors import DataQualityFailed
 from bitsodata.orchestration import daily
 from bitsodata.orchestration.runtime import is_retryable
+from bitsodata.sample import generate
 from bitsodata.settings import Settings, load_settings
-from bitsodata.warehouse.sample import generate
 
 TX_FILES = ("deposit_sample_data.csv", "withdrawals_sample_data.csv")
 
@@ -106,7 +106,7 @@ def test_a_failed_check_fails_the_task_loudly_and_is_not_retried(
         con.close()
     with pytest.raises(DataQualityFailed) as failure:
         daily.check_quality(settings)
-    assert "complete deposits in facts == in mart_user_daily" in failure.value.failed
+    assert "assert_deposits_reconcile" in failure.value.failed
     assert "1 data-quality check(s) failed" in str(failure.value)
     assert not is_retryable(failure.value)
 

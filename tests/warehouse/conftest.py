@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from bitsodata.warehouse.catalog import tables
 from bitsodata.warehouse.db import Database
+from bitsodata.warehouse.serve.catalog import tables
 
 DATA = Path(__file__).resolve().parent / "data"
 HANDMADE = DATA / "handmade"

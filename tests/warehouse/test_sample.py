@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from bitsodata.errors import WarehouseError
-from bitsodata.warehouse.sample import HEADERS, SampleReport, generate
+from bitsodata.sample import HEADERS, SampleReport, generate
 
 TS = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{0,5}[1-9])?\+00$")
 AMOUNT = re.compile(r"^-?\d+\.\d{18}$")

@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # DuckDB, Arrow and rich load only when a command runs (fast 
     from rich.progress import Progress
 
     from bitsodata.warehouse.db import Database
-    from bitsodata.warehouse.loader import LoadReport
+    from bitsodata.warehouse.load.loader import LoadReport
 
 app = sub_app("warehouse")
 warehouse_data.register(app)  # sample, land, fetch-sample
@@ -44,8 +44,8 @@ def _existing_db(db: str | None) -> str:
 @contextmanager
 def _warehouse(db: str | None) -> Iterator[Database]:
     """An open warehouse that already holds the warehouse's tables (nothing is created in it)."""
-    from bitsodata.warehouse.loader import open_db
-    from bitsodata.warehouse.runner import has_schema
+    from bitsodata.warehouse.db import open_db
+    from bitsodata.warehouse.schema import has_schema
 
     url = _existing_db(db)
     with open_db(url) as handle:
@@ -110,14 +110,17 @@ def load(
     db: DbOption = None,
 ) -> None:
     """Merge a batch, or every landed day oldest first, into the warehouse (a transaction each)."""
-    from bitsodata.warehouse.loader import (
+    from datetime import UTC, datetime
+
+    from bitsodata.warehouse.db import open_db
+    from bitsodata.warehouse.load.loader import (
         batch_files,
         count_lines,
         day_batch,
         landing_days,
         load_batch,
-        open_db,
     )
+    from bitsodata.warehouse.sources.lines import EventWindow
 
     if sum(x is not None for x in (batch, landing, source)) != 1:
         raise WarehouseError(
@@ -142,12 +145,13 @@ def load(
     for folder in folders:  # a batch whose files cannot load is refused before the database opens
         batch_files(folder)
     target = guards.new_or_existing_warehouse(_db(db))
+    window = EventWindow.around(STATE.settings().warehouse, datetime.now(UTC))
     with open_db(target) as handle, _progress() as progress:
         if len(folders) > 1:
             task = progress.add_task("loading days", total=len(folders))
             reports = []
             for folder in folders:
-                reports.append(load_batch(handle, folder))
+                reports.append(load_batch(handle, folder, window=window))
                 progress.advance(task)
             n_in = sum(r.total_in for r in reports)
             n_q = sum(r.total_quarantined for r in reports)
@@ -156,7 +160,9 @@ def load(
             )
             return
         task = progress.add_task(f"loading {folders[0].name}", total=count_lines(folders[0]))
-        report = load_batch(handle, folders[0], on_rows=lambda n: progress.advance(task, n))
+        report = load_batch(
+            handle, folders[0], on_rows=lambda n: progress.advance(task, n), window=window
+        )
     typer.echo(_summary(report))
 
 
@@ -183,12 +189,12 @@ def ask(
     fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
 ) -> None:
     """Answer one of the eight business questions (names: see docs/warehouse.md)."""
-    from bitsodata.warehouse.questions import (
+    from bitsodata.warehouse.serve.questions import (
         QUESTIONS,
         check_params,
         format_answer,
     )
-    from bitsodata.warehouse.questions import (
+    from bitsodata.warehouse.serve.questions import (
         ask as ask_question,
     )
 
@@ -220,7 +226,7 @@ def export(
     ] = True,
 ) -> None:
     """Write one CSV (and one Parquet file) per output table."""
-    from bitsodata.warehouse.export import export_tables
+    from bitsodata.warehouse.serve.export import export_tables
 
     guards.writable_dir(out, "--out")
     with _warehouse(db) as handle:
@@ -239,7 +245,7 @@ def erd(
     ] = None,
 ) -> None:
     """Draw the entity-relationship diagram of the live schema as SVG (and Mermaid)."""
-    from bitsodata.warehouse.erd import write_erd, write_mermaid
+    from bitsodata.warehouse.serve.erd import write_erd, write_mermaid
 
     guards.writable_file(out, "--out")
     if mermaid is not None:
@@ -257,7 +263,7 @@ def checks(
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
 ) -> None:
     """Run the data-quality checks; exit 1 when one fails."""
-    from bitsodata.warehouse.checks import format_results, run_checks
+    from bitsodata.warehouse.serve.checks import format_results, run_checks
 
     if fmt not in ("table", "json"):
         raise WarehouseError("--format must be table or json")
@@ -281,7 +287,7 @@ def compact(
     force: Annotated[bool, typer.Option("--force", help="Rewrite whatever the share.")] = False,
 ) -> None:
     """Keep dim_user in user order (DuckDB): rewrite it once daily loads scattered enough rows."""
-    from bitsodata.warehouse.upkeep import compact as run_compact
+    from bitsodata.warehouse.load.upkeep import compact as run_compact
 
     with _warehouse(db) as handle:
         done = run_compact(handle, share=share, force=force)

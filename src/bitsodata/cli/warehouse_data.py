@@ -14,12 +14,12 @@ from bitsodata.cli.state import STATE
 from bitsodata.errors import WarehouseError
 
 if TYPE_CHECKING:  # the heavy modules load only when a command runs, so --help stays fast
-    from bitsodata.warehouse.fetch import FetchReport
-    from bitsodata.warehouse.landing import LandReport
-    from bitsodata.warehouse.sample import SampleReport
+    from bitsodata.sample import SampleReport
+    from bitsodata.warehouse.landing.fetch import FetchReport
+    from bitsodata.warehouse.landing.split import LandReport
 
 # The public challenge repository, pinned to the commit whose blobs fetch-sample verifies
-# (the same value as ``bitsodata.warehouse.fetch.DEFAULT_BASE_URL``; a test keeps them equal).
+# (the value of ``bitsodata.warehouse.landing.fetch.DEFAULT_BASE_URL``; a test keeps them equal).
 DEFAULT_BASE_URL = (
     "https://raw.githubusercontent.com/IMARVI/sr_de_challenge/"
     "460084571b1e61351702dcc91c5e72f21ae878e7/"
@@ -77,7 +77,7 @@ def sample(
     STATE.check()
     guards.finite("--scale", scale)
     guards.writable_dir(out, "--out")
-    from bitsodata.warehouse.sample import generate
+    from bitsodata.sample import generate
 
     report = generate(out, seed=seed, scale=scale)
     typer.echo(format_sample(report, time.perf_counter() - started))
@@ -100,7 +100,7 @@ def land_cmd(
     ] = None,
 ) -> None:
     """Split snapshots into daily batches by event date (UTC), optionally with late rows."""
-    from bitsodata.warehouse.landing import land
+    from bitsodata.warehouse.landing.split import land
 
     STATE.check()
     chosen = _parse_day(day)
@@ -122,7 +122,7 @@ def fetch_cmd(
 ) -> None:
     """Download the public challenge files (needs internet)."""
     from bitsodata.settings import check_url
-    from bitsodata.warehouse.fetch import fetch_sample
+    from bitsodata.warehouse.landing.fetch import fetch_sample
 
     STATE.check()
     try:

@@ -8,7 +8,7 @@ Each returns a JSON summary (the task's XCom value); errors propagate untouched.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +16,14 @@ from bitsodata.errors import DataQualityFailed
 from bitsodata.logs import event
 from bitsodata.orchestration.runtime import utc_day
 from bitsodata.settings import Settings
-from bitsodata.warehouse.checks import CheckResult, run_checks
-from bitsodata.warehouse.db import Database
-from bitsodata.warehouse.erd import write_erd
-from bitsodata.warehouse.export import export_tables
-from bitsodata.warehouse.landing import land
-from bitsodata.warehouse.loader import load_batch, open_db
-from bitsodata.warehouse.upkeep import compact
+from bitsodata.warehouse.db import Database, open_db
+from bitsodata.warehouse.landing.split import land
+from bitsodata.warehouse.load.loader import load_batch
+from bitsodata.warehouse.load.upkeep import compact
+from bitsodata.warehouse.serve.checks import CheckResult, run_checks
+from bitsodata.warehouse.serve.erd import write_erd
+from bitsodata.warehouse.serve.export import export_tables
+from bitsodata.warehouse.sources.lines import EventWindow
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,8 @@ def load_day(settings: Settings, day: date) -> dict[str, Any]:
         event(log, "warehouse_no_batch", day=day.isoformat(), path=str(folder))
         return {"day": day.isoformat(), "batch": None, "rows_in": 0}
     with open_db(settings.warehouse.db) as handle:
-        report = load_batch(handle, folder)
+        window = EventWindow.around(settings.warehouse, datetime.now(UTC))
+        report = load_batch(handle, folder, window=window)
         rewritten = _keep_in_order(handle)
     summary: dict[str, Any] = {
         "day": day.isoformat(),

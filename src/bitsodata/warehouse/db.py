@@ -33,8 +33,6 @@ class Database(Protocol):
 
     engine: str
     url: str
-    schema_ready: bool
-    batch_tables_ready: bool
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None: ...
 
@@ -80,8 +78,6 @@ class DuckDatabase:
         import duckdb
 
         self.url = path
-        self.schema_ready = False
-        self.batch_tables_ready = False
         self._types: dict[str, dict[str, str]] = {}
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -224,8 +220,6 @@ class PostgresDatabase:
         import psycopg
 
         self.url = url
-        self.schema_ready = False
-        self.batch_tables_ready = False
         try:
             self._con = psycopg.connect(url, autocommit=True)
         except psycopg.OperationalError as exc:
@@ -319,3 +313,16 @@ def connect(url: str) -> DuckDatabase | PostgresDatabase:
     if url.startswith(("postgresql://", "postgres://")):
         return PostgresDatabase(url)
     return DuckDatabase(url)
+
+
+@contextmanager
+def open_db(db: str | Database) -> Iterator[Database]:
+    """Use an open database as is, or open (and close) one from a URL or path."""
+    if not isinstance(db, str):
+        yield db
+        return
+    handle = connect(db)
+    try:
+        yield handle
+    finally:
+        handle.close()

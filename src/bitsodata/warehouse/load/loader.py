@@ -1,0 +1,405 @@
+"""Load one batch (any set of source files) into the warehouse, in one transaction.
+
+Flow: check every header (a mismatch writes nothing) -> parse lines into typed rows or quarantine
+-> resolve duplicates by natural key -> fill the key tables of what the batch touched
+(:mod:`scope`) -> run the models (facts append new keys, dimensions and snapshots recompute only
+the touched keys) -> commit.
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pyarrow.compute as pc
+
+from bitsodata.errors import BitsodataError, WarehouseError
+from bitsodata.settings import WarehouseSettings
+from bitsodata.warehouse.db import Database, Row, open_db
+from bitsodata.warehouse.load import merge, scope
+from bitsodata.warehouse.load.runner import (
+    Model,
+    ensure_schema,
+    load_models,
+    materialize,
+    run_models,
+)
+from bitsodata.warehouse.sources.columnar import Chunk, iter_columnar
+from bitsodata.warehouse.sources.lines import (
+    SOURCES,
+    EventWindow,
+    SourceSpec,
+    check_header,
+    parse_lines,
+    records,
+)
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class LoadReport:
+    """Counts of one load: per source, ``rows_in == rows_loaded + rows_quarantined``."""
+
+    batch: str
+    rows_in: Counter[str] = field(default_factory=Counter)
+    rows_loaded: Counter[str] = field(default_factory=Counter)
+    rows_quarantined: Counter[str] = field(default_factory=Counter)
+    rows_withdrawn: int = 0
+    users_touched: int = 0
+    seconds: float = 0.0
+
+    @property
+    def total_in(self) -> int:
+        return sum(self.rows_in.values())
+
+    @property
+    def total_loaded(self) -> int:
+        return sum(self.rows_loaded.values())
+
+    @property
+    def total_quarantined(self) -> int:
+        return sum(self.rows_quarantined.values())
+
+
+def batch_files(batch_dir: Path) -> list[tuple[SourceSpec, Path]]:
+    """The known source files present in ``batch_dir`` (headers checked, nothing read yet)."""
+    if not batch_dir.is_dir():
+        raise WarehouseError("batch directory not found", path=str(batch_dir))
+    found = [(s, batch_dir / s.file_name) for s in SOURCES.values()]
+    present = [(s, p) for s, p in found if p.is_file()]
+    if not present:
+        raise WarehouseError("no source file in the batch directory", path=str(batch_dir))
+    for spec, path in present:
+        check_header(path, spec)
+    return present
+
+
+@dataclass
+class _Staged:
+    """What staging one file produced (merged into the report once the file is done)."""
+
+    n_in: int = 0
+    any_rows: bool = False
+    bad: list[Row] = field(default_factory=list)
+    currencies: set[str] = field(default_factory=set)
+
+
+def _stage_file(
+    db: Database,
+    entity: merge.Entity,
+    path: Path,
+    chunks: Iterator[Chunk],
+    on_rows: Progress | None,
+) -> _Staged:
+    staged = _Staged()
+    for chunk in chunks:
+        try:
+            _insert(db, entity, chunk)
+        except Exception as exc:  # name where it happened: the batch is rolled back
+            first, last = chunk.lines
+            raise WarehouseError(
+                f"batch not loaded, nothing written: {path.name} lines {first}-{last}: {exc}",
+                path=str(path),
+                line=first,
+            ) from exc
+        staged.any_rows |= chunk.n_in > len(chunk.bad)
+        if entity.name == "transaction":
+            at = entity.columns.index("currency_code")  # typed rows follow the entity's columns
+            staged.currencies.update(r[at] for r in chunk.rows)
+            if chunk.table is not None:
+                staged.currencies.update(pc.unique(chunk.table["currency_code"]).to_pylist())
+        staged.n_in += chunk.n_in
+        staged.bad.extend(
+            merge.quarantine_row(b.source, b.reason, b.raw_line, None) for b in chunk.bad
+        )
+        if on_rows is not None:
+            on_rows(chunk.n_in)
+    return staged
+
+
+def _insert(db: Database, entity: merge.Entity, chunk: Chunk) -> None:
+    cols = (*entity.columns, "natural_key", "raw_line")
+    typed = merge.keyed(entity.name, chunk.rows)
+    db.insert_rows(entity.in_table, cols, typed, (*entity.types, "varchar", "varchar"))
+    if chunk.table is not None:
+        db.insert_arrow(entity.in_table, chunk.table)
+
+
+def _stage(
+    db: Database,
+    files: list[tuple[SourceSpec, Path]],
+    report: LoadReport,
+    on_rows: Progress | None,
+    filled: set[str],
+    currencies: set[str],
+    window: EventWindow,
+) -> list[Row]:
+    """Parse every file into the ``_in_*`` tables; returns the bad rows as quarantine records."""
+    bad_rows: list[Row] = []
+    for spec, path in files:
+        entity = merge.ENTITIES[merge.SOURCE_ENTITY[spec.name]]
+        staged = _stage_file(db, entity, path, _chunks(path, spec, window), on_rows)
+        if staged.any_rows:
+            filled.add(entity.name)
+        currencies |= staged.currencies
+        report.rows_in[spec.name] += staged.n_in
+        report.rows_quarantined[spec.name] += len(staged.bad)
+        bad_rows.extend(staged.bad)
+    return bad_rows
+
+
+SMALL_FILE_BYTES = 256 << 10
+
+
+def _chunks(path: Path, spec: SourceSpec, window: EventWindow) -> Iterator[Chunk]:
+    """The bulk parser, or for a small file (a daily batch's) the reference parser: below a few
+    thousand lines the kernels' fixed cost (~1 ms a file) is more than the lines cost. Both give
+    the same rows (tests/warehouse/sources/test_columnar.py)."""
+    if path.stat().st_size >= SMALL_FILE_BYTES:
+        yield from iter_columnar(path, spec, window)
+    else:
+        yield from _line_chunks(path, spec, window)
+
+
+def _line_chunks(path: Path, spec: SourceSpec, window: EventWindow) -> Iterator[Chunk]:
+    columns = check_header(path, spec)
+    seen = [2, 2]  # first and last line number of the chunk being parsed
+
+    def numbered() -> Iterator[tuple[int, bytes]]:
+        for no, record in records(path):
+            seen[1] = no
+            yield no, record
+
+    for rows, bad, n_in in parse_lines(spec, columns, numbered(), window=window):
+        yield Chunk(None, rows, bad, n_in, (seen[0], seen[1]))
+        seen[0] = seen[1] + 1
+
+
+@dataclass
+class _Session:
+    """What the loader knows about one connection once a batch has committed on it: its batch
+    tables and staging views exist, and which currencies ``dim_currency`` already holds."""
+
+    known_currencies: set[str] = field(default_factory=set)
+
+
+_SESSIONS: weakref.WeakKeyDictionary[Database, _Session] = weakref.WeakKeyDictionary()
+
+
+def _prepare(db: Database, models: list[Model]) -> None:
+    """Create the connection's batch tables and staging views once (they survive batches)."""
+    if db in _SESSIONS:
+        return
+    for entity in merge.ENTITIES.values():
+        merge.create_batch_tables(db, entity)
+    scope.create_key_tables(db)
+    for model in models:
+        if model.materialized == "view":
+            materialize(db, model)
+
+
+def _empty(db: Database, filled: set[str], counts: dict[str, int]) -> None:
+    """Empty the batch and key tables for the next batch, in one round trip."""
+    tables = [
+        t for e in merge.ENTITIES.values() if e.name in filled for t in (e.in_table, e.batch_table)
+    ]
+    tables += [t for t in scope.KEY_TABLES if counts.get(t, 1)]  # known-empty ones are skipped
+    if tables:
+        db.execute("; ".join(f"delete from {t}" for t in tables))
+
+
+UNKNOWN = ""  # marks a batch whose currencies are not all stored: never cached as known
+
+
+def worth_running(models: list[Model], filled: set[str], counts: dict[str, int]) -> list[Model]:
+    """The models with something to do for this batch, in order; the result is the same as
+    running them all, in fewer statements (daily batches pay per statement). Views are created
+    once per connection; an append runs when a batch source it reads (through its refs) has rows
+    and its ``meta.run_if`` count is not zero; a ``replace_scope`` model runs when its scope has
+    keys; a per-batch table runs when a model that reads it runs."""
+    batch_tables = {merge.ENTITIES[e].batch_table for e in filled}
+    by_name = {m.name: m for m in models}
+    upstream: dict[str, set[str]] = {}
+    for m in models:  # dependency order: every ref is already resolved
+        upstream[m.name] = set(m.sources).union(*(upstream[r] for r in m.refs))
+    run: dict[str, bool] = {}
+    for m in models:
+        if m.materialized != "incremental":
+            continue
+        if m.scope is not None:
+            run[m.name] = counts.get(m.scope.table, 1) > 0
+        else:
+            run[m.name] = bool(upstream[m.name] & batch_tables)
+        if m.run_if is not None and not counts.get(m.run_if, 1):
+            run[m.name] = False
+    for m in reversed(models):
+        if m.materialized == "table":
+            run[m.name] = any(run.get(o.name, False) and m.name in o.refs for o in models)
+    return [by_name[n] for n in by_name if run.get(n, False)]
+
+
+def load_batch(
+    db: str | Database,
+    batch_dir: Path,
+    *,
+    on_rows: Progress | None = None,
+    build: Builder | None = None,
+    window: EventWindow | None = None,
+) -> LoadReport:
+    """Merge the source files of ``batch_dir`` into the warehouse ``db`` (path, URL or handle).
+
+    ``on_rows`` is called with the number of lines parsed after each chunk (progress bars).
+    ``build`` runs the models on the staged batch: the fast runner by default, or
+    :func:`publish_sources` to leave the batch for a ``dbt build``.
+    Rows whose event time is outside ``window`` are quarantined (default: the window the default
+    :class:`WarehouseSettings` give at the current time; see :meth:`EventWindow.around`).
+    """
+    if window is None:
+        window = EventWindow.around(WarehouseSettings(), datetime.now(UTC))
+    started = time.perf_counter()
+    files = batch_files(batch_dir)
+    report = LoadReport(batch=str(batch_dir))
+    with open_db(db) as handle:
+        models = load_models(handle.engine)
+        ensure_schema(handle)
+        try:
+            _load(handle, files, models, report, on_rows, build or run_runner, window)
+        except BitsodataError:
+            raise
+        except Exception as exc:  # an engine error: the transaction was rolled back
+            raise WarehouseError(
+                f"batch not loaded, nothing written: {exc}", path=str(batch_dir)
+            ) from exc
+    for source, n in report.rows_in.items():
+        report.rows_loaded[source] = n - report.rows_quarantined[source]
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+@dataclass
+class BatchState:
+    """What staging one batch left for the models: the entities with rows, the key tables'
+    row counts (and ``new_days`` / ``new_currencies``), the currencies the batch brought."""
+
+    filled: set[str] = field(default_factory=set)
+    counts: dict[str, int] = field(default_factory=dict)
+    currencies: set[str] = field(default_factory=set)
+
+
+Builder = Callable[[Database, list[Model], BatchState], None]
+
+
+def run_runner(handle: Database, models: list[Model], state: BatchState) -> None:
+    """The default builder: the fast runner, inside the batch's transaction."""
+    run_models(handle, worth_running(models, state.filled, state.counts))
+
+
+def publish_sources(handle: Database, models: list[Model], state: BatchState) -> None:
+    """The builder for dbt: copy the batch's sources (the per-connection tables the models read)
+    into tables of the warehouse's schema, where a ``dbt build`` after the commit finds them."""
+    del state
+    schema, temp = "public", "pg_temp"
+    if handle.engine == "duckdb":  # `main` alone would find the temporary schema first
+        schema, temp = f"{handle.fetchall('select current_database()')[0][0]}.main", "temp.main"
+    names = sorted(
+        {t for m in models for t in m.sources} | {m.scope.table for m in models if m.scope}
+    )
+    for name in names:
+        target, rows = f"{schema}.{name}", f"select * from {temp}.{name}"
+        handle.execute(f"create table if not exists {target} as {rows} limit 0")
+        handle.execute(f"delete from {target}")  # dbt's views depend on it: never dropped
+        handle.execute(f"insert into {target} {rows}")
+
+
+def _stage_batch(
+    handle: Database,
+    files: list[tuple[SourceSpec, Path]],
+    report: LoadReport,
+    on_rows: Progress | None,
+    window: EventWindow,
+) -> BatchState:
+    """Parse, merge by natural key, quarantine, fill the key tables (inside the transaction)."""
+    state = BatchState()
+    quarantine = _stage(handle, files, report, on_rows, state.filled, state.currencies, window)
+    withdrawn: set[str] = set()
+    present = [e for e in merge.ENTITIES.values() if e.name in state.filled]
+    conflicts = merge.count_conflicts(handle, present)
+    for entity in merge.ENTITIES.values():
+        outcome = merge.resolve(
+            handle, entity, entity.name in state.filled, conflicts.get(entity.name, 0)
+        )
+        quarantine.extend(outcome.quarantine)
+        report.rows_quarantined.update(outcome.quarantined_by_source)
+        report.rows_withdrawn += len(outcome.quarantine) - sum(
+            outcome.quarantined_by_source.values()
+        )
+        withdrawn |= outcome.withdrawn_users
+        if entity.name == "transaction" and outcome.quarantine:
+            state.currencies.add(UNKNOWN)  # a conflicting row's currency may not be stored
+    merge.store_quarantine(handle, quarantine)
+    state.counts = scope.fill_key_tables(handle, state.filled, withdrawn)
+    report.users_touched = state.counts["_affected_users"]
+    return state
+
+
+def _load(
+    handle: Database,
+    files: list[tuple[SourceSpec, Path]],
+    models: list[Model],
+    report: LoadReport,
+    on_rows: Progress | None,
+    build: Builder,
+    window: EventWindow,
+) -> None:
+    """The whole batch in one transaction (rolled back on any error)."""
+    handle.size_for(sum(path.stat().st_size for _, path in files))
+    with handle.transaction():
+        _prepare(handle, models)
+        state = _stage_batch(handle, files, report, on_rows, window)
+        # currencies this connection has committed are in dim_currency (it never shrinks)
+        session = _SESSIONS.get(handle)
+        known = session.known_currencies if session is not None else set()
+        state.counts["new_currencies"] = int(not state.currencies <= known)
+        build(handle, models, state)
+        _empty(handle, state.filled, state.counts)
+    committed = known | state.currencies if UNKNOWN not in state.currencies else known
+    _SESSIONS[handle] = _Session(known_currencies=committed)
+
+
+def landing_days(landing: Path) -> list[tuple[date, Path]]:
+    """The ``date=YYYY-MM-DD`` batch folders of a landing area, oldest first."""
+    if not landing.is_dir():
+        raise WarehouseError("landing directory not found", path=str(landing))
+    days = []
+    for path in landing.iterdir():
+        if path.is_dir() and path.name.startswith("date="):
+            try:
+                days.append((date.fromisoformat(path.name[5:]), path))
+            except ValueError:
+                continue
+    return sorted(days)
+
+
+def day_batch(landing: Path, day: date) -> Path:
+    """The batch folder of ``day`` in ``landing``."""
+    path = landing / f"date={day.isoformat()}"
+    if not path.is_dir():
+        raise WarehouseError("no batch for that day in the landing area", path=str(path))
+    return path
+
+
+def count_lines(batch_dir: Path) -> int:
+    """Data lines of the batch (for progress bars); cheap byte count of newlines."""
+    total = 0
+    for spec in SOURCES.values():
+        path = batch_dir / spec.file_name
+        if path.is_file():
+            with path.open("rb") as f:
+                total += sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+    return total

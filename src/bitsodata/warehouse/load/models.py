@@ -1,0 +1,318 @@
+"""The warehouse's dbt project (``warehouse/project``) as the fast runner reads it.
+
+Each model is rendered with the subset of dbt's Jinja the project uses (``ref``, ``source``,
+``this``, ``is_incremental``, ``target``, ``adapter.dispatch``, ``return`` and the project's
+macros); its config, grain and tests come from the YAML beside it, and the models are ordered by
+their ``ref()`` graph, as dbt orders them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from importlib.abc import Traversable
+from typing import Any
+
+import jinja2
+import yaml
+
+from bitsodata.errors import WarehouseError
+
+LAYERS = ("staging", "core", "marts")
+MATERIALIZATIONS = ("view", "table", "incremental")
+STRATEGIES = ("append", "replace_scope")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The key table (a ``scope`` source) whose keys an incremental model recomputes."""
+
+    table: str
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DataTest:
+    """One generic test of a model, as declared in its YAML."""
+
+    kind: str
+    model: str
+    column: str | None
+    args: tuple[tuple[str, Any], ...] = ()
+    severity: str = "error"
+
+    def arg(self, name: str) -> Any:
+        return dict(self.args)[name]
+
+
+@dataclass(frozen=True)
+class SingularTest:
+    """A SELECT of the rows that break a rule (``project/tests``)."""
+
+    name: str
+    sql: str
+    severity: str
+
+
+@dataclass(frozen=True)
+class Model:
+    """One rendered model with its config, graph edges and tests."""
+
+    name: str
+    layer: str
+    sql: str
+    materialized: str
+    strategy: str | None
+    unique_key: tuple[str, ...]
+    grain: str
+    description: str
+    scope: Scope | None
+    run_if: str | None
+    refs: frozenset[str]
+    sources: frozenset[str]
+    reads_itself: bool
+    tests: tuple[DataTest, ...] = field(default=())
+
+    @property
+    def persisted(self) -> bool:
+        """Whether the model is a table of the warehouse (views and tables are per batch)."""
+        return self.materialized == "incremental"
+
+
+def project_root() -> Traversable:
+    """The dbt project directory inside the package."""
+    return resources.files("bitsodata.warehouse") / "project"
+
+
+def _files(folder: Traversable, suffix: str) -> list[Traversable]:
+    return sorted((e for e in folder.iterdir() if e.name.endswith(suffix)), key=lambda e: e.name)
+
+
+@dataclass
+class _Seen:
+    """What rendering one template referred to."""
+
+    refs: set[str] = field(default_factory=set)
+    sources: set[str] = field(default_factory=set)
+    this: bool = False
+    config: dict[str, Any] = field(default_factory=dict)
+
+
+class _This:
+    def __init__(self, name: str, seen: _Seen) -> None:
+        self._name, self._seen = name, seen
+
+    def __str__(self) -> str:
+        self._seen.this = True
+        return self._name
+
+
+class _Adapter:
+    """``adapter.dispatch``: the ``<engine>__name`` macro, else ``default__name``."""
+
+    def __init__(self, engine: str) -> None:
+        self.engine = engine
+        self.macros: Any = None
+
+    def dispatch(self, name: str, macro_namespace: str | None = None) -> Callable[..., Any]:
+        del macro_namespace
+        for candidate in (f"{self.engine}__{name}", f"default__{name}"):
+            found = getattr(self.macros, candidate, None)
+            if found is not None:
+                return found  # type: ignore[no-any-return]
+        raise WarehouseError("no macro for this engine", macro=name, engine=self.engine)
+
+
+@dataclass(frozen=True)
+class _Target:
+    type: str
+    schema: str
+
+
+class _Renderer:
+    """Renders the project's templates for one engine."""
+
+    def __init__(self, engine: str, sources: Mapping[tuple[str, str], str]) -> None:
+        self.engine = engine
+        self._sources = sources
+        self._env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+        root = project_root() / "macros"
+        self._macros = self._env.from_string(
+            "\n".join(f.read_text(encoding="utf-8") for f in _files(root, ".sql"))
+        )
+
+    def render(self, name: str, text: str) -> tuple[str, _Seen]:
+        seen = _Seen()
+
+        def ref(model: str) -> str:
+            seen.refs.add(model)
+            return model
+
+        def source(source_name: str, table: str) -> str:
+            try:
+                identifier = self._sources[(source_name, table)]
+            except KeyError:
+                raise WarehouseError("unknown source", source=f"{source_name}.{table}") from None
+            seen.sources.add(identifier)
+            return identifier
+
+        def config(**kwargs: Any) -> str:
+            seen.config.update(kwargs)
+            return ""
+
+        adapter = _Adapter(self.engine)
+        context: dict[str, Any] = {
+            "ref": ref,
+            "source": source,
+            "config": config,
+            "this": _This(name, seen),
+            "is_incremental": lambda: True,  # the runner's tables exist (migrations)
+            "target": _Target(self.engine, "main" if self.engine == "duckdb" else "public"),
+            "adapter": adapter,
+            "return": lambda value: value,
+        }
+        module = self._macros.make_module(vars=context)
+        adapter.macros = module
+        macros = {k: getattr(module, k) for k in dir(module) if not k.startswith("_")}
+        try:
+            sql = self._env.from_string(text).render({**context, **macros})
+        except jinja2.TemplateError as exc:
+            raise WarehouseError(f"model does not render: {exc}", model=name) from exc
+        return sql.strip().rstrip(";"), seen
+
+
+def _read_yaml(path: Traversable) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise WarehouseError("a project YAML file is not a mapping", path=path.name)
+    return data
+
+
+def _source_identifiers() -> dict[tuple[str, str], str]:
+    data = _read_yaml(project_root() / "models" / "staging" / "_sources.yml")
+    return {
+        (s["name"], t["name"]): t.get("identifier", t["name"])
+        for s in data["sources"]
+        for t in s["tables"]
+    }
+
+
+def _test_spec(item: Any) -> tuple[str, dict[str, Any]]:
+    if isinstance(item, str):
+        return item, {}
+    ((kind, body),) = item.items()
+    body = dict(body or {})
+    args = dict(body.pop("arguments", {}) or {})
+    config = body.pop("config", {}) or {}
+    if "severity" in config:
+        args["severity"] = config["severity"]
+    return kind, {**body, **args}
+
+
+def _tests(model: str, spec: Mapping[str, Any]) -> list[DataTest]:
+    found = []
+    declared = [(None, t) for t in spec.get("data_tests", [])]
+    for column in spec.get("columns", []):
+        declared += [(column["name"], t) for t in column.get("data_tests", [])]
+    for column_name, item in declared:
+        kind, args = _test_spec(item)
+        severity = str(args.pop("severity", "error"))
+        frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in args.items()))
+        found.append(DataTest(kind, model, column_name, frozen, severity))
+    return found
+
+
+def _scope(renderer: _Renderer, name: str, spec: Mapping[str, Any] | None) -> Scope | None:
+    if not spec:
+        return None
+    table, _ = renderer.render(name, f"{{{{ source('scope', '{spec['table']}') }}}}")
+    return Scope(table, tuple(spec["columns"]))
+
+
+def _model(renderer: _Renderer, layer: str, entry: Traversable, spec: Mapping[str, Any]) -> Model:
+    name = entry.name.removesuffix(".sql")
+    sql, seen = renderer.render(name, entry.read_text(encoding="utf-8"))
+    config = {**dict(spec.get("config", {}) or {}), **seen.config}
+    meta = {**dict(spec.get("meta", {}) or {}), **dict(config.get("meta", {}) or {})}
+    materialized = config.get("materialized", "view" if layer == "staging" else "incremental")
+    strategy = config.get("incremental_strategy") if materialized == "incremental" else None
+    if materialized not in MATERIALIZATIONS or (
+        strategy is not None and strategy not in STRATEGIES
+    ):
+        raise WarehouseError("materialization the runner does not know", model=name)
+    key = config.get("unique_key", ())
+    return Model(
+        name=name,
+        layer=layer,
+        sql=sql,
+        materialized=materialized,
+        strategy=strategy,
+        unique_key=(key,) if isinstance(key, str) else tuple(key),
+        grain=str(meta.get("grain", "")),
+        description=str(spec.get("description", "")).strip(),
+        scope=_scope(renderer, name, meta.get("scope")),
+        run_if=meta.get("run_if"),
+        refs=frozenset(seen.refs - {name}),
+        sources=frozenset(seen.sources),
+        reads_itself=seen.this,
+        tests=tuple(_tests(name, spec)),
+    )
+
+
+def _read_models(engine: str) -> list[Model]:
+    renderer = _Renderer(engine, _source_identifiers())
+    found: list[Model] = []
+    for layer in LAYERS:
+        folder = project_root() / "models" / layer
+        specs: dict[str, Mapping[str, Any]] = {}
+        for yml in _files(folder, ".yml"):
+            for spec in _read_yaml(yml).get("models", []):
+                specs[spec["name"]] = spec
+        for entry in _files(folder, ".sql"):
+            found.append(_model(renderer, layer, entry, specs.get(entry.name[:-4], {})))
+    return ordered(found)
+
+
+def ordered(models: list[Model]) -> list[Model]:
+    """The models in dependency order of their ``ref()`` graph (ties keep their reading order)."""
+    names = {m.name for m in models}
+    unknown = {r for m in models for r in m.refs} - names
+    if unknown:
+        raise WarehouseError("ref() to a model that does not exist", models=sorted(unknown))
+    done: list[Model] = []
+    placed: set[str] = set()
+    while len(done) < len(models):
+        ready = [m for m in models if m.name not in placed and m.refs <= placed]
+        if not ready:
+            raise WarehouseError("models have a reference cycle", models=sorted(names - placed))
+        done += ready
+        placed |= {m.name for m in ready}
+    return done
+
+
+@cache
+def _load_models(engine: str) -> tuple[Model, ...]:
+    return tuple(_read_models(engine))
+
+
+def load_models(engine: str = "duckdb") -> list[Model]:
+    """Every model of the project rendered for ``engine``, in dependency order (once a process)."""
+    return list(_load_models(engine))
+
+
+@cache
+def _load_singular(engine: str) -> tuple[SingularTest, ...]:
+    renderer = _Renderer(engine, _source_identifiers())
+    found = []
+    for entry in _files(project_root() / "tests", ".sql"):
+        name = entry.name.removesuffix(".sql")
+        sql, seen = renderer.render(name, entry.read_text(encoding="utf-8"))
+        found.append(SingularTest(name, sql, str(seen.config.get("severity", "error"))))
+    return tuple(found)
+
+
+def singular_tests(engine: str = "duckdb") -> list[SingularTest]:
+    """The project's singular tests (``project/tests/*.sql``) rendered for ``engine``."""
+    return list(_load_singular(engine))

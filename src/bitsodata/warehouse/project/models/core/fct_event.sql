@@ -1,0 +1,11 @@
+-- Every user event (logins and the rest), flagged is_login; a key already stored is kept as is.
+with batch as (
+    select * from {{ ref('stg_events') }}
+),
+
+final as (
+    select event_id, user_id, occurred_at, date_key, event_name, is_login from batch
+)
+
+select * from final
+{{ new_keys_only('final', ['event_id']) }}

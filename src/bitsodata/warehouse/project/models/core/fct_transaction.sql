@@ -1,0 +1,22 @@
+-- Every deposit and withdrawal at the atomic grain; failed ones kept, flagged.
+with batch as (
+    select * from {{ ref('stg_transactions') }}
+),
+
+final as (
+    select
+        transaction_kind,
+        transaction_id,
+        user_id,
+        occurred_at,
+        date_key,
+        currency_code,
+        amount,
+        interface,
+        tx_status,
+        is_complete
+    from batch
+)
+
+select * from final
+{{ new_keys_only('final', ['transaction_kind', 'transaction_id']) }}

@@ -1,0 +1,9 @@
+-- Logins in the facts == in mart_user_daily == in dim_user (one row when they differ).
+with counts as (
+    select
+        (select count(*) from {{ ref('fct_event') }} where is_login) as in_facts,
+        (select coalesce(sum(n_logins), 0) from {{ ref('mart_user_daily') }}) as in_mart,
+        (select coalesce(sum(n_logins), 0) from {{ ref('dim_user') }}) as in_dim
+)
+
+select * from counts where in_facts <> in_mart or in_mart <> in_dim

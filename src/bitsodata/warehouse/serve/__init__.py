@@ -1,0 +1,1 @@
+"""Serving the warehouse: the questions and their SQL, checks, exports, the ERD."""
