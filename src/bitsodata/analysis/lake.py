@@ -145,7 +145,7 @@ class Lake:
                        max(spread) as high,
                        min(spread) as low,
                        arg_max(spread, observed_at) filter (where spread is not null) as "close",
-                       avg(spread) as mean,
+                       avg(spread::decimal(38, 18))::double as mean,
                        {", ".join(counts)}
                 from rows group by book, _bucket
             ) order by book, bucket_at

@@ -82,7 +82,9 @@ def parse_thresholds(text: str) -> tuple[Decimal, ...]:
 def _aggregates(thresholds: Sequence[Decimal]) -> str:
     above = "".join(f", count(*) filter (where spread > {float(t)!r}::double)" for t in thresholds)
     return (
-        "book, count(*), count(*) filter (where status = 'missing'), min(spread), avg(spread), "
+        # the mean sums exact decimals: the same figure whatever order the threads add rows in
+        "book, count(*), count(*) filter (where status = 'missing'), min(spread), "
+        "avg(spread::decimal(38, 18))::double, "
         f"quantile_cont(spread, [0.5, 0.95, 0.99]), max(spread){above}"
     )
 
