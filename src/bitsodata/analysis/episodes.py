@@ -1,4 +1,5 @@
-"""Alert episodes: when each rule held on each book, from replaying rules over stored rows."""
+"""Alert episodes: when each rule held on each book. ``replay_episodes`` feeds rows through the
+live engine one by one (the reference); ``episodes_of`` reads the vectorised replay's arrays."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import UTC, datetime
 from bitsodata.alerts.engine import AlertEngine
 from bitsodata.alerts.events import FIRING
 from bitsodata.alerts.rules import Rule
+from bitsodata.analysis.replay import STILL_FIRING, EpisodeArrays
 from bitsodata.domain.observation import Observation
 
 
@@ -72,6 +74,23 @@ def replay_episodes(observations: Iterable[Observation], rules: Sequence[Rule]) 
                     spell.peak = max(spell.peak, float(obs.spread))
     done.extend(_episode(spell, book, None) for (_, book), spell in open_.items())
     return sorted(done, key=lambda e: (e.started_at, e.book, e.rule))
+
+
+def episodes_of(rule: Rule, book: str, found: EpisodeArrays) -> list[Episode]:
+    """Episodes from the arrays of ``analysis.replay.replay_rule``."""
+    return [
+        Episode(
+            rule=rule.name,
+            book=book,
+            severity=rule.severity,
+            threshold=float(rule.above),
+            started_at=_at(int(found.started[i])),
+            fired_at=_at(int(found.fired[i])),
+            ended_at=None if found.ended[i] == STILL_FIRING else _at(int(found.ended[i])),
+            peak_spread=float(found.peak[i]),
+        )
+        for i in range(len(found))
+    ]
 
 
 def _episode(spell: _Open, book: str, ended: int | None) -> Episode:

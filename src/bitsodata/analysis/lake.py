@@ -9,10 +9,13 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from bitsodata.alerts.rules import DEFAULT_RULES, Rule
-from bitsodata.analysis.episodes import Episode, replay_episodes
+from bitsodata.analysis.episodes import Episode, episodes_of
+from bitsodata.analysis.replay import replay_rule
 from bitsodata.analysis.times import Instant, parse_interval, to_epoch
 from bitsodata.errors import LakeError, LakeKeyMissing
 from bitsodata.lake import layout
@@ -20,7 +23,6 @@ from bitsodata.lake.query import lake_span, resolve_books
 from bitsodata.lake.reader import LakeReader
 from bitsodata.lake.source import LakeSource, days_of, sql_quote
 from bitsodata.lake.stats import DEFAULT_THRESHOLDS, SpreadStats, spread_stats_many
-from bitsodata.lake.windowfile import table_to_rows
 
 Books = str | Sequence[str] | None
 """One book, several, or None for every book of the lake."""
@@ -192,11 +194,24 @@ class Lake:
         rules: Sequence[Rule] | None = None,
     ) -> list[Episode]:
         """Alert episodes from replaying ``rules`` (default: the collector's default rules)
-        over the stored rows, exactly as the live engine would have fired and resolved them."""
-        rows = self.observations(books, start, end)
-        batches = rows.to_arrow_reader(65_536)
-        stream = (obs for batch in batches for obs in table_to_rows(pa.Table.from_batches([batch])))
-        return replay_episodes(stream, rules if rules is not None else DEFAULT_RULES)
+        over the stored rows, exactly as the live engine would have fired and resolved them
+        (replayed as numpy columns: a month of seconds in well under a second)."""
+        chosen = list(rules if rules is not None else DEFAULT_RULES)
+        rows = self._rows(books, start, end).query(
+            "o",
+            "select book, epoch(observed_at)::bigint as tick, spread, "
+            "status = 'ok' and spread is not null as usable from o order by book, observed_at",
+        )
+        table = rows.to_arrow_table()
+        found: list[Episode] = []
+        for book in sorted(set(table.column("book").to_pylist())):
+            part = table.filter(pc.equal(table["book"], book))
+            ticks = part["tick"].to_numpy().astype(np.int64)
+            spread = part["spread"].to_numpy(zero_copy_only=False).astype(np.float64)
+            usable = part["usable"].to_numpy(zero_copy_only=False).astype(bool)
+            for rule in (r for r in chosen if r.applies_to(book)):
+                found.extend(episodes_of(rule, book, replay_rule(ticks, spread, usable, rule)))
+        return sorted(found, key=lambda e: (e.started_at, e.book, e.rule))
 
     def alert_log(
         self, start: Instant | None = None, end: Instant | None = None

@@ -3,7 +3,7 @@
 Series are resampled by the lake at a bucket chosen from the range; the summary figures are the
 lake's own ``spread stats`` over every second. Four columns of the observations are read once
 into Arrow: DuckDB aggregates the histogram and the week-hour matrix over them, and the alert
-rules are replayed over them as numpy arrays (``report.episodes``: exactly the engine's
+rules are replayed over them as numpy arrays (``analysis.replay``: exactly the engine's
 episodes, at array speed). No row ever becomes a Python object.
 """
 
@@ -22,10 +22,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bitsodata.alerts.rules import ALL_BOOKS, DEFAULT_RULES, Rule
+from bitsodata.analysis.replay import STILL_FIRING, Bools, EpisodeArrays, replay_rule
 from bitsodata.errors import LakeError
 from bitsodata.lake.source import sql_quote
 from bitsodata.lake.stats import DEFAULT_THRESHOLDS, SpreadStats
-from bitsodata.report.episodes import STILL_FIRING, Bools, EpisodeArrays, replay_rule
 from bitsodata.report.model import (
     HEATMAP_MIN_SECONDS,
     MAX_LISTED_EPISODES,

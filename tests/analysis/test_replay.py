@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from bitsodata.alerts.rules import Rule
 from bitsodata.analysis.episodes import replay_episodes
+from bitsodata.analysis.replay import STILL_FIRING, replay_rule
 from bitsodata.domain.observation import Observation
-from bitsodata.report.episodes import STILL_FIRING, replay_rule
 
 T0 = 1_714_521_600
 LEVELS = [Decimal(x) for x in ("0.05", "0.1", "0.3", "0.5", "0.7", "1.0", "1.5")]
