@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -20,6 +20,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from bitsodata.domain.depth import NotionalSize, parse_size
 from bitsodata.errors import ConfigError
 
 
@@ -69,6 +70,35 @@ class MonitorSettings(Section):
     """On restart, windows wholly inside the downtime are written all-``missing`` this far back."""
     stop_grace_seconds: float = Field(default=15.0, gt=0)
     """On stop, how long pending window files may still take to reach the lake."""
+
+
+def _default_sizes() -> dict[str, tuple[str, ...]]:
+    return {"btc_mxn": ("0.1 btc", "1 btc"), "usd_mxn": ("1000 usd", "10000 usd")}
+
+
+class DepthSettings(Section):
+    """The full books kept from ``diff-orders`` and the liquidity table ``depth/``."""
+
+    enabled: bool = True
+    """Keep full books and write one depth row per book per second beside the spread rows."""
+    sizes: dict[str, tuple[str, ...]] = Field(default_factory=_default_sizes)
+    """Order sizes priced every second, per book, as ``"<amount> <base or quote currency>"``
+    (``"0.1 btc"``, ``"100000 mxn"``); a book not listed gets depth and imbalance only."""
+    max_queue: int = Field(default=50_000, gt=0)
+    """diff-orders messages held per book while it waits for a snapshot (oldest dropped)."""
+
+    @field_validator("sizes")
+    @classmethod
+    def _sizes_parse(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for book, sizes in value.items():
+            labels = [parse_size(size, book).label for size in sizes]
+            if len(set(labels)) != len(labels):
+                raise ValueError(f"{book}: the same size twice")
+        return value
+
+    def sizes_of(self, book: str) -> tuple[NotionalSize, ...]:
+        """The typed sizes priced for ``book``."""
+        return tuple(parse_size(size, book) for size in self.sizes.get(book, ()))
 
 
 class LakeSettings(Section):
@@ -165,6 +195,7 @@ class Settings(BaseSettings):
     exchange: ExchangeSettings = ExchangeSettings()
     monitor: MonitorSettings = MonitorSettings()
     lake: LakeSettings = LakeSettings()
+    depth: DepthSettings = DepthSettings()
     alerts: AlertSettings = AlertSettings()
     warehouse: WarehouseSettings = WarehouseSettings()
     logging: LoggingSettings = LoggingSettings()

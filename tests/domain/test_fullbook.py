@@ -166,3 +166,12 @@ def test_a_snapshot_older_than_the_queue_asks_for_another() -> None:
     sync.snapshot_requested()
     assert not sync.on_snapshot(OrderBook("btc_mxn", (), (), sequence=27))
     assert sync.reason == "stale_snapshot" and sync.wants_snapshot() and sync.queued() == 1
+
+
+def test_a_snapshot_asked_for_before_a_resync_is_ignored() -> None:
+    sync = BookSync("btc_mxn")
+    asked = sync.snapshot_requested()
+    sync.resync("reconnect")
+    assert not sync.on_snapshot(OrderBook("btc_mxn", (), (), sequence=5), asked)
+    assert sync.wants_snapshot()
+    assert sync.on_snapshot(OrderBook("btc_mxn", (), (), sequence=5), sync.snapshot_requested())

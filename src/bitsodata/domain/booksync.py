@@ -44,6 +44,8 @@ class BookSync:
         self._queue: deque[BookDiff] = deque()
         self._settled = False  # a message above the snapshot has been applied since it came
         self._requested = False
+        self.generation = 0
+        """Bumped by every resync: a snapshot asked for an older generation is ignored."""
 
     @property
     def live(self) -> bool:
@@ -53,13 +55,15 @@ class BookSync:
         """Syncing, and no snapshot asked for yet."""
         return self.state == "syncing" and not self._requested
 
-    def snapshot_requested(self) -> None:
-        """A snapshot request is leaving now (messages keep queueing meanwhile)."""
+    def snapshot_requested(self) -> int:
+        """A snapshot request is leaving now (messages keep queueing); its generation."""
         self._requested = True
+        return self.generation
 
-    def snapshot_failed(self) -> None:
+    def snapshot_failed(self, generation: int | None = None) -> None:
         """The request did not bring a book; ask again when the budget allows."""
-        self._requested = False
+        if generation is None or generation == self.generation:
+            self._requested = False
 
     def resync(self, reason: ResyncReason) -> None:
         """Forget the book and start queueing for a new snapshot."""
@@ -67,6 +71,7 @@ class BookSync:
         self._queue.clear()
         self._settled = False
         self._requested = False
+        self.generation += 1
         self.stats.resyncs += 1
 
     def on_diff(self, diff: BookDiff) -> bool:
@@ -98,8 +103,14 @@ class BookSync:
             self._queue.popleft()
         self._queue.append(diff)
 
-    def on_snapshot(self, snapshot: OrderBook) -> bool:
-        """A non-aggregated REST book: replay the queue over it; True when the book is live."""
+    def on_snapshot(self, snapshot: OrderBook, generation: int | None = None) -> bool:
+        """A non-aggregated REST book: replay the queue over it; True when the book is live.
+
+        A snapshot asked for before the last resync (``generation``) is ignored: the stream it
+        belonged to is gone.
+        """
+        if generation is not None and generation != self.generation:
+            return self.live
         self._requested = False
         if self.state == "live":
             return True

@@ -64,12 +64,6 @@ def parse_size(text: str, book: str) -> NotionalSize:
     return NotionalSize(amount, currency, in_quote=currency == quote and currency != base)
 
 
-DEFAULT_SIZES: dict[str, tuple[str, ...]] = {
-    "btc_mxn": ("0.1 btc", "1 btc"),
-    "usd_mxn": ("1000 usd", "10000 usd"),
-}
-
-
 def band_label(band: Decimal) -> str:
     return f"{number_label(band)}pct"
 
