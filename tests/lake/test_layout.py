@@ -7,20 +7,28 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bitsodata.domain.windows import parse_iso_second
-from bitsodata.lake.layout import daily_key, parse_window_key, spread_window_key
+from bitsodata.lake.layout import (
+    daily_key,
+    is_legacy_key,
+    legacy_window_key,
+    parse_key,
+    parse_window_key,
+    spread_window_key,
+    window_key,
+)
 
 CASES = [
     (
         "btc_mxn",
         "2022-04-30T04:10:00+00:00",
         "parquet",
-        "spreads/book=btc_mxn/date=2022-04-30/hour=04/btc_mxn_20220430T0410Z.parquet",
+        "spreads/btc_mxn/date=2022-04-30/hour=4/btc_mxn_20220430T041000Z.parquet",
     ),
     (
         "usd_mxn",
         "2024-12-31T23:50:00+00:00",
         "csv",
-        "spreads/book=usd_mxn/date=2024-12-31/hour=23/usd_mxn_20241231T2350Z.csv",
+        "spreads/usd_mxn/date=2024-12-31/hour=23/usd_mxn_20241231T235000Z.csv",
     ),
 ]
 
@@ -53,4 +61,30 @@ def test_short_windows_get_distinct_names(start: int) -> None:
 
 def test_daily_key_is_apart_from_windows() -> None:
     key = daily_key("btc_mxn", date(2024, 5, 1))
-    assert key == "spreads_daily/book=btc_mxn/date=2024-05-01/btc_mxn_20240501.parquet"
+    assert key == "spreads_daily/btc_mxn/date=2024-05-01/btc_mxn_20240501.parquet"
+
+
+def test_version_1_keys_still_parse() -> None:
+    key = "spreads/book=btc_mxn/date=2022-04-30/hour=04/btc_mxn_20220430T0410Z.parquet"
+    tick = parse_iso_second("2022-04-30T04:10:00+00:00")
+    assert legacy_window_key("btc_mxn", tick) == key
+    assert parse_key(key).legacy and not parse_key(spread_window_key("btc_mxn", tick)).legacy
+    assert parse_window_key(key) == ("btc_mxn", tick, "parquet")
+    assert is_legacy_key(key) and not is_legacy_key(spread_window_key("btc_mxn", tick))
+
+
+@given(st.integers(min_value=0, max_value=4_000_000_000), st.sampled_from([1, 10, 30, 60, 600]))
+def test_names_sort_in_time_order(start: int, seconds: int) -> None:
+    """Whatever the window length, sorting the names of a book's day sorts its windows."""
+    start -= start % seconds
+    names = [spread_window_key("btc_mxn", start + i * seconds).rsplit("/", 1)[1] for i in range(8)]
+    same_day = [n for n in names if n[8:16] == names[0][8:16]]
+    assert same_day == sorted(same_day)
+
+
+def test_hour_folders_have_no_leading_zero_and_tables_share_the_layout() -> None:
+    tick = parse_iso_second("2024-05-01T08:00:00+00:00")
+    assert "/hour=8/" in spread_window_key("btc_mxn", tick)
+    assert window_key("depth", "btc_mxn", tick).startswith("depth/btc_mxn/date=2024-05-01/hour=8/")
+    with pytest.raises(ValueError):
+        window_key("trades", "btc_mxn", tick)

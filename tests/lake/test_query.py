@@ -41,7 +41,7 @@ def test_filters_on_partitions_skip_other_files(
 ) -> None:
     storage, _rows = lake
     # A broken file in a partition the query does not touch is never opened.
-    broken = "spreads/book=btc_mxn/date=2024-05-07/hour=00/btc_mxn_20240507T0000Z.parquet"
+    broken = "spreads/btc_mxn/date=2024-05-07/hour=0/btc_mxn_20240507T000000Z.parquet"
     storage.put(broken, b"not parquet")
     sql = "select count(*) from spreads where book = 'btc_mxn' and date = '2024-05-05' and hour = 1"
     assert run_query(storage, sql).rows == [(600,)]
@@ -82,16 +82,20 @@ def test_a_remote_lake_reads_the_same_as_a_local_one(
     assert run_query(remote, sql).rows == run_query(local, sql).rows == [(4800,)]
 
 
-def test_an_empty_lake_has_an_empty_view(tmp_path: Path) -> None:
-    result = run_query(tmp_path / "nothing", "select * from spreads")
-    assert result.rows == [] and result.columns[:5] == (
-        "orderbook_timestamp",
-        "book",
-        "bid",
-        "ask",
-        "spread",
-    )
-    assert list(iter_observations(tmp_path / "nothing", "btc_mxn", DAY0, DAY0 + 60)) == []
+def test_a_missing_or_empty_lake_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(LakeError, match=r"no lake at .*nothing"):
+        run_query(tmp_path / "nothing", "select * from spreads")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(LakeError, match="no window files"):
+        run_query(tmp_path / "empty", "select * from spreads")
+
+
+def test_an_unknown_book_names_the_books_there(
+    lake: tuple[LocalStorage, dict[str, list[Observation]]],
+) -> None:
+    storage, _rows = lake
+    with pytest.raises(LakeError, match=r"no data for book eth_mxn .*btc_mxn, usd_mxn"):
+        list(iter_observations(storage, "eth_mxn", DAY0, DAY0 + 60))
 
 
 def test_bad_requests_are_lake_errors(tmp_path: Path) -> None:
@@ -99,5 +103,6 @@ def test_bad_requests_are_lake_errors(tmp_path: Path) -> None:
         list(iter_observations(tmp_path, "btc_mxn", DAY0, DAY0))
     with pytest.raises(LakeError, match="not a book"):
         list(iter_observations(tmp_path, "BTC-MXN'; drop", DAY0, DAY0 + 1))
+    build_lake(LocalStorage(tmp_path))
     with pytest.raises(LakeError, match="query failed"):
         run_query(tmp_path, "select nope from spreads")

@@ -13,7 +13,8 @@ from bitsodata.domain.observation import Observation
 from bitsodata.errors import LakeError
 from bitsodata.lake.stats import SpreadStats, parse_thresholds, spread_stats
 from bitsodata.lake.storage import LocalStorage
-from tests.lake.helpers import DAY0, STARTS, build_lake
+from bitsodata.lake.windowfile import write_window
+from tests.lake.helpers import DAY0, STARTS, build_lake, window
 
 
 def direct(
@@ -65,8 +66,10 @@ def test_stats_of_a_csv_window_match_too(tmp_path: Path) -> None:
     check(spread_stats(storage, "usd_mxn", start, end), expected)
 
 
-def test_stats_over_nothing_are_empty_not_an_error(tmp_path: Path) -> None:
-    stats = spread_stats(LocalStorage(tmp_path), "btc_mxn", DAY0, DAY0 + 60)
+def test_stats_over_a_range_without_rows_are_empty_not_an_error(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    write_window(storage, "btc_mxn", DAY0 + 3600, window("btc_mxn", DAY0 + 3600))
+    stats = spread_stats(storage, "btc_mxn", DAY0, DAY0 + 60)
     assert stats.rows == 0 and stats.missing_pct == 0.0 and stats.absent_seconds == 60
     assert stats.spread_p99 is None and stats.seconds_above == dict.fromkeys(
         (Decimal("0.1"), Decimal("0.5"), Decimal("1.0")), 0

@@ -1,164 +1,113 @@
-"""DuckDB over the lake: a ``spreads`` view with Hive partitions (book/date/hour) that prune files.
+"""DuckDB over the lake: the ``spreads`` view of ``spread query`` and ordered observation streams.
 
-A local lake is read in place. Any other store (S3, memory) is read by fetching only the window
-files of the wanted book and dates through ``Storage.list``/``get`` into a temporary folder first.
+Both read through ``LakeReader``, so a question limited to some books and a time range opens (or,
+on S3, downloads) only the files of those partitions; without limits the whole table is read.
 """
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
 from bitsodata.domain.observation import Observation
-from bitsodata.domain.windows import iso_second
+from bitsodata.domain.windows import DAY_SECONDS
 from bitsodata.errors import LakeError
-from bitsodata.lake.bookscan import book_rows
-from bitsodata.lake.layout import SPREADS
-from bitsodata.lake.source import (
-    COLUMN_TYPES,
-    LakeSource,
-    as_storage,
-    check_book,
-    csv_options,
-    day_of,
-    empty_select,
-    sql_quote,
-)
-from bitsodata.lake.storage import LocalStorage, Storage
+from bitsodata.lake import layout
+from bitsodata.lake.catalog import books_in
+from bitsodata.lake.reader import LakeReader, check_range
+from bitsodata.lake.source import LakeSource, check_book
+from bitsodata.lake.storage import Storage
 from bitsodata.lake.windowfile import table_to_rows
 
 __all__ = [
     "LakeSource",
     "QueryResult",
-    "create_spreads_view",
     "iter_observations",
     "lake_connection",
+    "lake_span",
     "run_query",
 ]
-_HIVE_TYPES = "{'book': 'VARCHAR', 'date': 'DATE', 'hour': 'INTEGER'}"
 
 
-def _wanted(key: str, first: date | None, last: date | None) -> bool:
-    if first is None or last is None:
-        return True
-    part = next((p for p in key.split("/") if p.startswith("date=")), None)
-    return part is not None and first.isoformat() <= part[5:] <= last.isoformat()
+def lake_span(
+    storage: Storage, books: Sequence[str], table: str = layout.SPREADS
+) -> tuple[int, int]:
+    """[first day's start, last day's end) of the window files of ``books`` (from listings)."""
+    starts = []
+    for book in books:
+        for prefix in (layout.book_prefix(table, book), f"{layout.SPREADS}/book={book}/"):
+            for key in storage.list(prefix):
+                try:
+                    starts.append(layout.parse_key(key).start)
+                except ValueError:
+                    continue
+    if not starts:
+        raise LakeError("the lake has no window files for these books", books=",".join(books))
+    first, last = min(starts), max(starts)
+    return first - first % DAY_SECONDS, last - last % DAY_SECONDS + DAY_SECONDS
 
 
-def _fetch(
-    storage: Storage, into: Path, book: str | None, start: int | None, end: int | None
-) -> None:
-    """Copy the window files a query needs (one book, the dates of [start, end)) into ``into``."""
-    prefix = f"{SPREADS}/book={check_book(book)}/" if book else f"{SPREADS}/"
-    first = day_of(start) if start is not None else None
-    last = day_of(end - 1) if end is not None else None
-    local = LocalStorage(into, durable=False)  # a scratch copy
-    for key in storage.list(prefix):
-        if key.endswith((".parquet", ".csv")) and _wanted(key, first, last):
-            local.put(key, storage.get(key))
-
-
-def _source_sql(base: Path, ext: str) -> str | None:
-    if next(base.rglob(f"*.{ext}"), None) is None:
-        return None
-    glob = sql_quote(f"{base.as_posix()}/**/*.{ext}")
-    if ext == "parquet":
-        return (
-            f"select * from read_parquet({glob}, hive_partitioning = true, "
-            f"hive_types = {_HIVE_TYPES})"
+def resolve_books(reader: LakeReader, books: Sequence[str] | None) -> list[str]:
+    """The asked books (checked), or every book of the lake; an unknown book is an error."""
+    present = books_in(reader.storage)
+    if not books:
+        if not present:
+            raise LakeError("the lake holds no window files", lake=reader.storage.url)
+        return present
+    unknown = [b for b in books if check_book(b) not in present]
+    if unknown:
+        raise LakeError(
+            f"no data for book {', '.join(unknown)} in the lake (books: "
+            f"{', '.join(present) or 'none'})",
+            lake=reader.storage.url,
         )
-    return (
-        f"select * from read_csv({glob}, hive_partitioning = true, hive_types = {_HIVE_TYPES}, "
-        f"{csv_options()})"
-    )
-
-
-def create_spreads_view(
-    con: duckdb.DuckDBPyConnection, root: Path, book: str | None = None
-) -> None:
-    """``spreads``: every window file under ``root`` (Parquet and CSV) plus book/date/hour."""
-    base = root / SPREADS / f"book={check_book(book)}" if book else root / SPREADS
-    parts = [sql for ext in ("parquet", "csv") if base.is_dir() and (sql := _source_sql(base, ext))]
-    select_list = ", ".join(f'"{name}"' for name in (*COLUMN_TYPES, "date", "hour"))
-    if parts:
-        body = " union all by name ".join(f"({part})" for part in parts)
-        con.execute(f"create or replace view spreads as select {select_list} from ({body})")
-        return
-    con.execute(
-        'create or replace view spreads as select *, null::date as "date", '
-        f"null::integer as hour from ({empty_select()})"
-    )
+    return list(books)
 
 
 @contextmanager
 def lake_connection(
     source: LakeSource,
     *,
-    book: str | None = None,
+    books: Sequence[str] | None = None,
     start: int | None = None,
     end: int | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """An in-memory DuckDB with the ``spreads`` view; ``book``/``start``/``end`` limit what a remote
-    lake downloads (and, for ``book``, what the view covers)."""
-    storage = as_storage(source)
-    with ExitStack() as stack:
-        if isinstance(storage, LocalStorage):
-            root = storage.root
-        else:
-            root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bitsodata-lake-")))
-            _fetch(storage, root, book, start, end)
-        con = stack.enter_context(duckdb.connect())
-        try:
-            create_spreads_view(con, root, book)
-        except duckdb.Error as exc:
-            raise LakeError(f"cannot read the lake: {exc}", lake=storage.url) from exc
-        yield con
-
-
-def range_filter(book: str | None, start: int, end: int) -> tuple[str, list[Any]]:
-    """WHERE clause for one book (or all) and ticks in [start, end), with partition pruning."""
-    if end <= start:
-        raise LakeError("empty time range: --to must be after --from", start=start, end=end)
-    clauses = ['"date" between ? and ?', "orderbook_timestamp >= ?", "orderbook_timestamp < ?"]
-    params: list[Any] = [day_of(start), day_of(end - 1), iso_second(start), iso_second(end)]
-    if book is not None:
-        clauses.insert(0, "book = ?")
-        params.insert(0, check_book(book))
-    return " and ".join(clauses), params
+    """An in-memory DuckDB with a ``spreads`` view of ``books`` in [start, end) (default: all)."""
+    reader = LakeReader(source)
+    try:
+        chosen = resolve_books(reader, books)
+        if start is None or end is None:
+            first, last = lake_span(reader.storage, chosen)
+            start = first if start is None else start
+            end = last if end is None else end
+        reader.relation(chosen, start, end).create_view("spreads")
+        yield reader.con
+    finally:
+        reader.con.close()
 
 
 def iter_observations(
     source: LakeSource, book: str | None, start: int, end: int, *, batch_rows: int = 65_536
 ) -> Iterator[Observation]:
     """Stored observations with ticks in [start, end), ordered by (tick, book)."""
-    if book is not None:
-        with book_rows(source, book, start, end) as (con, rows, params):
-            yield from _batches(con, f"{rows} order by orderbook_timestamp", params, batch_rows)
-        return
-    where, params = range_filter(None, start, end)
-    columns = ", ".join(f'"{name}"' for name in COLUMN_TYPES)
-    sql = f"select {columns} from spreads where {where} order by orderbook_timestamp, book"
-    with lake_connection(source, start=start, end=end) as con:
-        yield from _batches(con, sql, params, batch_rows)
-
-
-def _batches(
-    con: duckdb.DuckDBPyConnection, sql: str, params: list[Any], batch_rows: int
-) -> Iterator[Observation]:
+    check_range(start, end)
+    reader = LakeReader(source)
     try:
-        reader = con.execute(sql, params).to_arrow_reader(batch_rows)
-    except duckdb.Error as exc:
-        raise LakeError(f"cannot read the lake: {exc}") from exc
-    for batch in reader:
-        yield from table_to_rows(pa.Table.from_batches([batch]))
+        chosen = resolve_books(reader, [book] if book else None)
+        rel = reader.relation(chosen, start, end).order("observed_at, book")
+        try:
+            batches = rel.fetch_record_batch(batch_rows)
+        except duckdb.Error as exc:
+            raise LakeError(f"cannot read the lake: {exc}") from exc
+        for batch in batches:
+            yield from table_to_rows(pa.Table.from_batches([batch]))
+    finally:
+        reader.con.close()
 
 
 @dataclass(frozen=True)
@@ -169,9 +118,16 @@ class QueryResult:
     rows: Sequence[tuple[Any, ...]]
 
 
-def run_query(source: LakeSource, sql: str) -> QueryResult:
-    """Run one SQL statement over the lake (the ``spreads`` view)."""
-    with lake_connection(source) as con:
+def run_query(
+    source: LakeSource,
+    sql: str,
+    *,
+    books: Sequence[str] | None = None,
+    start: int | None = None,
+    end: int | None = None,
+) -> QueryResult:
+    """Run one SQL statement over the ``spreads`` view (limited to ``books`` and [start, end))."""
+    with lake_connection(source, books=books, start=start, end=end) as con:
         try:
             cursor = con.execute(sql)
             columns = tuple(d[0] for d in cursor.description or ())

@@ -1,4 +1,4 @@
-"""What the readers share: turning settings/URLs into a Storage, SQL column types, small checks."""
+"""What the readers share: turning settings/URLs into a Storage, small checks."""
 
 from __future__ import annotations
 
@@ -8,15 +8,10 @@ from pathlib import Path
 from bitsodata.errors import LakeError
 from bitsodata.lake import layout
 from bitsodata.lake.storage import Storage, open_storage
-from bitsodata.lake.windowfile import SCHEMA
 from bitsodata.settings import LakeSettings
 
 LakeSource = Storage | LakeSettings | str | Path
 """A lake given as a Storage, as the lake settings, or as a path / ``s3://`` URL."""
-
-_SQL_TYPES = {"string": "VARCHAR", "double": "DOUBLE", "int64": "BIGINT"}
-COLUMN_TYPES: dict[str, str] = {field.name: _SQL_TYPES[str(field.type)] for field in SCHEMA}
-"""DuckDB type of every file column, in file order."""
 
 
 def as_storage(source: LakeSource) -> Storage:
@@ -52,15 +47,3 @@ def days_of(start: int, end: int) -> list[date]:
 def sql_quote(text: str) -> str:
     """A SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
-
-
-def empty_select() -> str:
-    """A SELECT with every file column and no rows."""
-    cols = ", ".join(f'null::{t} as "{n}"' for n, t in COLUMN_TYPES.items())
-    return f"select {cols} where false"
-
-
-def csv_options() -> str:
-    """read_csv options for window files: header row, the agreed types, no sniffing."""
-    columns = "{" + ", ".join(f"'{n}': '{t}'" for n, t in COLUMN_TYPES.items()) + "}"
-    return f"header = true, columns = {columns}, auto_detect = false"

@@ -1,4 +1,4 @@
-"""``spread stats``: one book over [start, end) — rows, % missing, spread distribution, and the
+"""``spread stats``: books over [start, end) — rows, % missing, spread distribution, and the
 seconds spent above each alert threshold (each row is one second)."""
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import duckdb
 
 from bitsodata.domain.windows import iso_second
 from bitsodata.errors import LakeError
-from bitsodata.lake.bookscan import book_rows
+from bitsodata.lake.query import resolve_books
+from bitsodata.lake.reader import LakeReader, check_range
 from bitsodata.lake.source import LakeSource
 
 DEFAULT_THRESHOLDS: tuple[Decimal, ...] = (Decimal("0.1"), Decimal("0.5"), Decimal("1.0"))
@@ -78,25 +79,40 @@ def parse_thresholds(text: str) -> tuple[Decimal, ...]:
     return values
 
 
-def spread_stats(
-    source: LakeSource,
-    book: str,
+def _aggregates(thresholds: Sequence[Decimal]) -> str:
+    above = "".join(f", count(*) filter (where spread > {float(t)!r}::double)" for t in thresholds)
+    return (
+        "book, count(*), count(*) filter (where status = 'missing'), min(spread), avg(spread), "
+        f"quantile_cont(spread, [0.5, 0.95, 0.99]), max(spread){above}"
+    )
+
+
+def spread_stats_many(
+    source: LakeSource | LakeReader,
+    books: Sequence[str] | None,
     start: int,
     end: int,
     thresholds: Sequence[Decimal] = DEFAULT_THRESHOLDS,
+) -> list[SpreadStats]:
+    """Stats of each of ``books`` (default: every book of the lake) over [start, end)."""
+    check_range(start, end)
+    reader = source if isinstance(source, LakeReader) else LakeReader(source)
+    chosen = resolve_books(reader, books)
+    rel = reader.relation(chosen, start, end)
+    try:
+        found = {
+            row[0]: row[1:] for row in rel.aggregate(_aggregates(thresholds), "book").fetchall()
+        }
+    except duckdb.Error as exc:
+        raise LakeError(f"cannot read the lake: {exc}") from exc
+    return [_stats(book, start, end, thresholds, found.get(book)) for book in chosen]
+
+
+def _stats(
+    book: str, start: int, end: int, thresholds: Sequence[Decimal], found: Any
 ) -> SpreadStats:
-    """Stats of ``book`` over [start, end), from its window files or compacted day files."""
-    above = "".join(f", count(*) filter (where spread > {float(t)!r}::double)" for t in thresholds)
-    aggregates = (
-        "count(*), count(*) filter (where status = 'missing'), min(spread), avg(spread), "
-        f"quantile_cont(spread, [0.5, 0.95, 0.99]), max(spread){above}"
-    )
-    with book_rows(source, book, start, end) as (con, select, params):
-        try:
-            found = con.execute(f"select {aggregates} from ({select})", params).fetchone()
-        except duckdb.Error as exc:
-            raise LakeError(f"cannot read the lake: {exc}", book=book) from exc
-    assert found is not None  # an aggregate always answers one row
+    if found is None:
+        found = (0, 0, None, None, None, None, *([0] * len(thresholds)))
     rows, missing, lo, mean, quantiles, hi, *counts = found
     p50, p95, p99 = quantiles if quantiles is not None else (None, None, None)
     return SpreadStats(
@@ -114,3 +130,14 @@ def spread_stats(
         spread_max=hi,
         seconds_above=dict(zip(thresholds, counts, strict=True)),
     )
+
+
+def spread_stats(
+    source: LakeSource,
+    book: str,
+    start: int,
+    end: int,
+    thresholds: Sequence[Decimal] = DEFAULT_THRESHOLDS,
+) -> SpreadStats:
+    """Stats of ``book`` over [start, end), from its window files or compacted day files."""
+    return spread_stats_many(source, [book], start, end, thresholds)[0]

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from bitsodata.domain.observation import Observation
 from bitsodata.domain.windows import iso_second, window_start
 from bitsodata.errors import LakeError
-from bitsodata.lake.layout import spread_window_key
+from bitsodata.lake.layout import legacy_window_key, spread_window_key
 from bitsodata.lake.storage import Storage
 from bitsodata.lake.windowfile import FORMATS, decode_window
 
@@ -104,9 +104,12 @@ def due_windows(run_end: int, policy: AuditPolicy) -> list[int]:
 
 def _find(storage: Storage, book: str, start: int, fmt: str) -> tuple[str, str] | None:
     for candidate in (fmt, *(f for f in FORMATS if f != fmt)):
-        key = spread_window_key(book, start, candidate)
-        if storage.exists(key):
-            return key, candidate
+        for key in (
+            spread_window_key(book, start, candidate),
+            legacy_window_key(book, start, candidate),
+        ):
+            if storage.exists(key):
+                return key, candidate
     return None
 
 

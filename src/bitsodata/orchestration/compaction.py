@@ -13,7 +13,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pyarrow as pa
 
+from bitsodata.lake.catalog import window_keys
 from bitsodata.lake.layout import SPREADS, check_book, daily_key, parse_window_key
+from bitsodata.lake.reader import WINDOWS_KEY
 from bitsodata.lake.storage import Storage
 from bitsodata.lake.windowfile import decode_table, encode_table
 
@@ -47,17 +49,9 @@ def needs_compaction(storage: Storage, books: Sequence[str], day: date, fmt: str
 
 
 def day_window_keys(storage: Storage, book: str, day: date, fmt: str) -> list[str]:
-    """The day's window files of ``book``, one per window (``fmt`` preferred when both exist)."""
-    prefix = f"{SPREADS}/book={check_book(book)}/date={day:%Y-%m-%d}/"
-    chosen: dict[int, str] = {}
-    for key in storage.list(prefix):
-        try:
-            key_book, start, key_fmt = parse_window_key(key)
-        except ValueError:
-            continue  # not a window file (e.g. a stray upload); never compacted
-        if key_book == book and (start not in chosen or key_fmt == fmt):
-            chosen[start] = key
-    return [chosen[start] for start in sorted(chosen)]
+    """The day's window files of ``book``, one per window, in time order (either layout)."""
+    del fmt  # Parquet is preferred where a window exists in both formats
+    return window_keys(storage, SPREADS, check_book(book), day)
 
 
 def compact_day(storage: Storage, book: str, day: date, fmt: str = "parquet") -> CompactResult:
@@ -66,7 +60,8 @@ def compact_day(storage: Storage, book: str, day: date, fmt: str = "parquet") ->
     if not keys:
         return CompactResult(book=book, day=day, key=None, windows=0, rows=0)
     tables = [decode_table(storage.get(key), parse_window_key(key)[2]) for key in keys]
-    table = pa.concat_tables(tables).sort_by("orderbook_timestamp")
+    table = pa.concat_tables(tables).sort_by("observed_at")
+    meta = {**(table.schema.metadata or {}), WINDOWS_KEY: str(len(keys)).encode()}
     key = daily_key(book, day, fmt)
-    storage.put(key, encode_table(table, fmt))
+    storage.put(key, encode_table(table.replace_schema_metadata(meta), fmt))
     return CompactResult(book=book, day=day, key=key, windows=len(keys), rows=table.num_rows)
