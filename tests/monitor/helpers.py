@@ -11,6 +11,7 @@ from bitsodata.alerts.rules import RulesFile
 from bitsodata.alerts.sinks import MemorySink
 from bitsodata.clock import Clock, FakeClock
 from bitsodata.domain.book import Source, TopOfBook
+from bitsodata.domain.depth import NotionalSize
 from bitsodata.domain.observation import Observation
 from bitsodata.exchange.feed import FakeFeed, LinkState
 from bitsodata.lake.layout import spread_window_key
@@ -85,6 +86,7 @@ def make_collector(
     view: TickView | None = None,
     upload_queue: UploadQueue | None = None,
     fsync: bool = False,
+    depth_sizes: dict[str, tuple[NotionalSize, ...]] | None = None,
     **fields: Any,
 ) -> tuple[Collector, MemoryStorage, FakeFeed, MemorySink]:
     """A collector on fakes: memory lake (parquet), journal in ``tmp/journal``, default rules."""
@@ -94,12 +96,13 @@ def make_collector(
     sink = sink if sink is not None else MemorySink()
     parts = Parts(
         feed=feed,
-        write=lake_writer(storage, mon.format, mon.window_seconds),
+        write=lake_writer(storage, mon.format, mon.window_seconds, depth_sizes),
         journal=Journal(mon.journal_dir, fsync=fsync),
         rules=RulesFile(None),
         sinks=(sink,),
         view=view,
         upload_queue=upload_queue,
+        depth_sizes=depth_sizes,
     )
     return Collector(mon, parts, clock), storage, feed, sink  # type: ignore[return-value]
 
