@@ -22,11 +22,12 @@ import pandas as pd
 import pyarrow as pa
 
 from bitsodata.domain.windows import iso_second
+from bitsodata.lake import synthetic
 from bitsodata.lake.layout import spread_window_key
 from bitsodata.lake.source import day_of
 from bitsodata.lake.stats import DEFAULT_THRESHOLDS, spread_stats
 from bitsodata.lake.storage import LocalStorage
-from bitsodata.lake.windowfile import SCHEMA, encode_table
+from bitsodata.lake.windowfile import encode_table
 from bitsodata.orchestration.compaction import compact_day
 
 DAY = 86_400
@@ -36,36 +37,7 @@ BOOKS = ("btc_mxn", "usd_mxn")
 
 
 def _day_table(book: str, day_start: int, rng: np.random.Generator) -> pa.Table:
-    ticks = np.arange(day_start, day_start + DAY, dtype=np.int64)
-    stamps = np.char.add(np.datetime_as_string(ticks.astype("datetime64[s]"), unit="s"), "+00:00")
-    exch = np.char.add(
-        np.datetime_as_string((ticks - 1).astype("datetime64[s]"), unit="s"), ".250000+00:00"
-    )
-    missing = rng.random(DAY) < 0.01
-    ask = 1_200_000.0 + np.cumsum(rng.normal(0, 50, DAY))
-    spread = np.round(rng.lognormal(np.log(0.08), 0.8, DAY), 6)
-    bid = np.round(ask * (1 - spread / 100), 2)
-    spread = (ask - bid) * 100 / ask
-
-    def masked(values: np.ndarray, kind: pa.DataType) -> pa.Array:
-        return pa.array(values, type=kind, mask=missing)
-
-    return pa.table(
-        {
-            "orderbook_timestamp": pa.array(stamps, pa.string()),
-            "book": pa.array(np.full(DAY, book), pa.string()),
-            "bid": masked(bid, pa.float64()),
-            "ask": masked(ask, pa.float64()),
-            "spread": masked(spread, pa.float64()),
-            "exchange_timestamp": masked(exch, pa.string()),
-            "received_at": masked(ticks - 0.75, pa.float64()),
-            "age_ms": masked(rng.integers(0, 900, DAY), pa.int64()),
-            "source": masked(np.full(DAY, "ws"), pa.string()),
-            "status": pa.array(np.where(missing, "missing", "ok"), pa.string()),
-            "sequence": masked(ticks - START, pa.int64()),
-        },
-        schema=SCHEMA,
-    )
+    return synthetic.day_table(book, day_start, rng)
 
 
 def generate(root: Path, csv_root: Path, days: int) -> int:
@@ -88,7 +60,7 @@ def generate(root: Path, csv_root: Path, days: int) -> int:
 
 def pandas_stats(csv_root: Path, book: str, start: int, end: int) -> dict[str, Any]:
     """The baseline: read every CSV file of the book, concatenate, filter, compute."""
-    files = sorted((csv_root / "spreads" / f"book={book}").rglob("*.csv"))
+    files = sorted((csv_root / "spreads" / book).rglob("*.csv"))
     frame = pd.concat((pd.read_csv(f) for f in files), ignore_index=True)
     inside = frame[
         (frame["orderbook_timestamp"] >= iso_second(start))

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from bitsodata.cli.main import app
 from bitsodata.cli.spread_collect import overrides, parse_books
-from bitsodata.domain.observation import COLUMNS
 from bitsodata.errors import BitsodataError, ConfigError
+from bitsodata.lake.windowfile import FILE_COLUMNS
 from tests.fakes.exchange import RunningExchange, exchange, make_exchange  # noqa: F401
 
 
@@ -80,6 +80,6 @@ def test_a_short_run_writes_csv_windows_with_the_brief_columns_first(
     files = sorted(lake.rglob("*.csv"))
     assert len(files) >= 2  # one per second that ended during the run
     header, *rows = files[-1].read_text().splitlines()
-    assert header.replace('"', "").split(",") == list(COLUMNS)
+    assert header.split(",") == list(FILE_COLUMNS)
     assert len(rows) == 1 and rows[0].split(",")[1].strip('"') == "btc_mxn"
-    assert files[-1].relative_to(lake).parts[:2] == ("spreads", "book=btc_mxn")
+    assert files[-1].relative_to(lake).parts[:2] == ("spreads", "btc_mxn")

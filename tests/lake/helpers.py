@@ -10,11 +10,10 @@ import numpy as np
 import pyarrow as pa
 
 from bitsodata.domain.observation import Observation
-from bitsodata.domain.windows import DAY_SECONDS
 from bitsodata.errors import LakeUnavailable
-from bitsodata.lake.layout import spread_window_key
+from bitsodata.lake import synthetic
 from bitsodata.lake.storage import MemoryStorage, Storage
-from bitsodata.lake.windowfile import SCHEMA, encode_table, write_window
+from bitsodata.lake.windowfile import write_window
 
 DAY0 = 1_714_867_200  # 2024-05-05T00:00:00+00:00
 
@@ -93,37 +92,12 @@ def build_lake(storage: Storage) -> dict[str, list[Observation]]:
 
 
 def day_table(book: str, day_start: int, seed: int = 0) -> pa.Table:
-    """A whole day (86,400 rows) as an Arrow table with the lake schema, built fast with numpy."""
-    rng = np.random.default_rng(seed)
-    ticks = np.arange(day_start, day_start + DAY_SECONDS, dtype=np.int64)
-    stamps = np.char.add(np.datetime_as_string(ticks.astype("datetime64[s]"), unit="s"), "+00:00")
-    missing = rng.random(DAY_SECONDS) < 0.02
-    ask = np.round(1_200_000 + rng.normal(0, 500, DAY_SECONDS), 2)
-    bid = np.round(ask * (1 - rng.lognormal(np.log(0.2), 0.9, DAY_SECONDS) / 100), 2)
-    spread = (ask - bid) * 100 / ask
-    n = DAY_SECONDS
-    return pa.table(
-        {
-            "orderbook_timestamp": stamps,
-            "book": np.full(n, book),
-            "bid": pa.array(bid, mask=missing),
-            "ask": pa.array(ask, mask=missing),
-            "spread": pa.array(spread, mask=missing),
-            "exchange_timestamp": pa.nulls(n, pa.string()),
-            "received_at": pa.array(ticks - 0.5, mask=missing),
-            "age_ms": pa.array(rng.integers(0, 900, n), mask=missing),
-            "source": pa.array(np.full(n, "ws"), mask=missing),
-            "status": np.where(missing, "missing", "ok"),
-            "sequence": pa.nulls(n, pa.int64()),
-        },
-        schema=SCHEMA,
-    )
+    """A whole day (86,400 rows) as an Arrow table with the lake schema (2 % missing)."""
+    return synthetic.day_table(book, day_start, np.random.default_rng(seed), missing_share=0.02)
 
 
 def write_day(storage: Storage, book: str, day_start: int, window_seconds: int = 600) -> pa.Table:
     """Write a whole day of window files (Parquet); returns the day's table."""
     table = day_table(book, day_start)
-    for offset in range(0, DAY_SECONDS, window_seconds):
-        key = spread_window_key(book, day_start + offset)
-        storage.put(key, encode_table(table.slice(offset, window_seconds), "parquet"))
+    synthetic.write_day(storage, table, book, day_start, window_seconds)
     return table

@@ -54,7 +54,7 @@ def _check_lake(storage: MemoryStorage, observed: set[int]) -> None:
     assert len(files) == len(starts) * len(BOOKS)
     for book in BOOKS:
         rows: list[Observation] = []
-        for key in sorted((k for k in files if f"book={book}/" in k), key=_start):
+        for key in sorted((k for k in files if f"spreads/{book}/" in k), key=_start):
             assert len(files[key]) == WS  # exactly window_seconds rows per file
             rows += files[key]
         assert [r.tick for r in rows] == list(range(first, last + WS))  # no gap, no duplicate

@@ -144,7 +144,7 @@ def test_compaction_writes_one_sorted_daily_file_and_keeps_the_windows(tmp_path:
             put_window(lake, BOOK, at("2024-05-28T00:00"), fmt="csv"),
             put_window(lake, BOOK, at("2024-05-28T13:20"), count=100),
             put_window(lake, BOOK, at("2024-05-29T00:00"))]  # fmt: skip
-    lake.put("spreads/book=btc_mxn/date=2024-05-28/hour=13/notes.txt", b"not a window")
+    lake.put("spreads/btc_mxn/date=2024-05-28/hour=13/notes.txt", b"not a window")
     before = {key: lake.get(key) for key in keys}
     summary = run_compaction(settings(tmp_path), "2024-05-28")
     assert summary["books"] == [

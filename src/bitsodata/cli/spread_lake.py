@@ -36,6 +36,14 @@ class StatsFormat(StrEnum):
 
     table = "table"
     json = "json"
+    csv = "csv"
+
+
+def parse_books(text: str | None) -> list[str] | None:
+    """``btc_mxn,usd_mxn`` -> the books; None or ``all`` -> every book of the lake."""
+    if text is None or text.strip() in ("", "all", "*"):
+        return None
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def parse_time(text: str) -> int:
@@ -85,18 +93,37 @@ def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:.6f}"
 
 
-def stats_table(stats: SpreadStats) -> Table:
-    """A two-column rich table of the stats."""
-    data = stats.to_dict()
-    table = Table("figure", "value", title=f"{stats.book} {data['from']} .. {data['to']}")
-    table.add_row("rows", str(stats.rows))
-    table.add_row("missing rows", f"{stats.missing_rows} ({stats.missing_pct:.3f} %)")
-    table.add_row("seconds without a row", str(stats.absent_seconds))
-    for name, value in data["spread"].items():
-        table.add_row(f"spread {name} (%)", _num(value))
-    for threshold, seconds in stats.seconds_above.items():
-        table.add_row(f"seconds above {threshold} %", str(seconds))
+def stats_table(many: list[SpreadStats]) -> Table:
+    """One column per book, one row per figure."""
+    first = many[0].to_dict()
+    table = Table("figure", *(s.book for s in many), title=f"{first['from']} .. {first['to']}")
+    table.add_row("rows", *(str(s.rows) for s in many))
+    table.add_row("missing rows", *(f"{s.missing_rows} ({s.missing_pct:.3f} %)" for s in many))
+    table.add_row("seconds without a row", *(str(s.absent_seconds) for s in many))
+    for name in first["spread"]:
+        table.add_row(f"spread {name} (%)", *(_num(s.to_dict()["spread"][name]) for s in many))
+    for threshold in many[0].seconds_above:
+        table.add_row(
+            f"seconds above {threshold} %", *(str(s.seconds_above[threshold]) for s in many)
+        )
     return table
+
+
+def stats_csv(many: list[SpreadStats]) -> str:
+    """One line per book: the figures of ``to_dict`` flattened (``spread_p95``, ``above_0.5``)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    rows = [_flat(s.to_dict()) for s in many]
+    writer.writerow(rows[0])
+    writer.writerows([_cell(v) for v in row.values()] for row in rows)
+    return out.getvalue()
+
+
+def _flat(data: dict[str, Any]) -> dict[str, Any]:
+    flat = {k: v for k, v in data.items() if not isinstance(v, dict)}
+    flat.update({f"spread_{k}": v for k, v in data["spread"].items()})
+    flat.update({f"seconds_above_{k}": v for k, v in data["seconds_above"].items()})
+    return flat
 
 
 # -- commands -----------------------------------------------------------------------------------
@@ -108,15 +135,31 @@ def query(
     fmt: Annotated[
         QueryFormat, typer.Option("--format", help="Output: table, csv or json.")
     ] = QueryFormat.table,
+    books: Annotated[
+        str | None,
+        typer.Option("--books", "--book", help="Limit the view to these books (comma-separated)."),
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="Limit the view to rows from this time on.")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Limit the view to rows before this time.")
+    ] = None,
 ) -> None:
     """Run SQL (DuckDB) over the lake's window files, exposed as the `spreads` view.
 
-    Columns: the file columns plus `date` and `hour`; filters on book/date/hour skip other files.
-    An S3 lake is fetched into a temporary folder first.
+    Columns: the file columns plus `date` and `hour`. --books/--from/--to limit which files are
+    read at all (on S3 only those are downloaded); in the SQL, filters on date/hour skip files.
     """
     from bitsodata.lake.query import run_query
 
-    result = run_query(_lake(lake), sql)
+    result = run_query(
+        _lake(lake),
+        sql,
+        books=parse_books(books),
+        start=None if start is None else parse_time(start),
+        end=None if end is None else parse_time(end),
+    )
     if fmt is QueryFormat.csv:
         typer.echo(format_csv(result), nl=False)
     elif fmt is QueryFormat.json:
@@ -126,34 +169,73 @@ def query(
 
 
 def stats(
-    book: Annotated[str, typer.Option("--book", help="Order book, e.g. btc_mxn.")],
     start: Annotated[
-        str, typer.Option("--from", help="Start (inclusive), ISO-8601 UTC or epoch seconds.")
+        str,
+        typer.Option("--from", help="Start (inclusive): ISO-8601 UTC, epoch seconds, now, -1h."),
     ],
     end: Annotated[
-        str, typer.Option("--to", help="End (exclusive), ISO-8601 UTC or epoch seconds.")
+        str, typer.Option("--to", help="End (exclusive): ISO-8601 UTC, epoch seconds, now, -1h.")
     ],
+    book: Annotated[
+        str | None, typer.Option("--book", help="One order book, e.g. btc_mxn (JSON: an object).")
+    ] = None,
+    books: Annotated[
+        str | None,
+        typer.Option("--books", help="Books, comma-separated, or all (the default; JSON: a list)."),
+    ] = None,
     lake: Annotated[str | None, typer.Option("--lake", help=LAKE_HELP)] = None,
     thresholds: Annotated[
         str, typer.Option("--thresholds", help="Comma-separated spread thresholds in percent.")
     ] = "0.1,0.5,1.0",
-    fmt: Annotated[StatsFormat, typer.Option("--format", help="Output: table or json.")] = (
+    fmt: Annotated[StatsFormat, typer.Option("--format", help="Output: table, json or csv.")] = (
         StatsFormat.table
     ),
 ) -> None:
-    """Rows, % missing, spread min/mean/p50/p95/p99/max and seconds above each threshold."""
-    from bitsodata.lake.stats import parse_thresholds, spread_stats
+    """Per book: rows, % missing, spread min/mean/p50/p95/p99/max, seconds above each threshold."""
+    from bitsodata.errors import LakeError
+    from bitsodata.lake.stats import parse_thresholds, spread_stats_many
 
-    result = spread_stats(
-        _lake(lake), book, parse_time(start), parse_time(end), parse_thresholds(thresholds)
-    )
+    if book and books:
+        raise typer.BadParameter("give --book or --books, not both")
+    first, last = parse_time(start), parse_time(end)
+    chosen = [book] if book else parse_books(books)
+    found = spread_stats_many(_lake(lake), chosen, first, last, parse_thresholds(thresholds))
+    if all(s.rows == 0 for s in found):
+        raise LakeError(
+            f"no observations of {', '.join(s.book for s in found)} from {start} to {end}"
+        )
     if fmt is StatsFormat.json:
-        typer.echo(json.dumps(result.to_dict(), indent=2))
+        data = [s.to_dict() for s in found]
+        typer.echo(json.dumps(data[0] if book else data, indent=2))
+    elif fmt is StatsFormat.csv:
+        typer.echo(stats_csv(found), nl=False)
     else:
-        Console(width=120).print(stats_table(result))
+        Console(width=160).print(stats_table(found))
+
+
+def migrate(
+    lake: Annotated[str | None, typer.Option("--lake", help=LAKE_HELP)] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only count what would be rewritten.")
+    ] = False,
+) -> None:
+    """Rewrite version 1 window files (`spreads/book=…/`) into the version 2 layout and schema.
+
+    Safe to interrupt and re-run: each file is written at its new key before the old one goes.
+    """
+    from bitsodata.lake.migrate import migrate_lake
+    from bitsodata.lake.source import as_storage
+
+    result = migrate_lake(as_storage(_lake(lake)), dry_run=dry_run)
+    verb = "would rewrite" if dry_run else "rewrote"
+    typer.echo(
+        f"{verb} {result.windows} window files; removed {result.daily_removed} old day files"
+        + (f"; left {len(result.skipped)} other files as they are" if result.skipped else "")
+    )
 
 
 def register(app: typer.Typer) -> None:
     """Add the lake commands to the ``spread`` sub-app."""
     app.command("query")(query)
     app.command("stats")(stats)
+    app.command("migrate")(migrate)

@@ -101,7 +101,7 @@ def iter_observations(
         chosen = resolve_books(reader, [book] if book else None)
         rel = reader.relation(chosen, start, end).order("observed_at, book")
         try:
-            batches = rel.fetch_record_batch(batch_rows)
+            batches = rel.to_arrow_reader(batch_rows)
         except duckdb.Error as exc:
             raise LakeError(f"cannot read the lake: {exc}") from exc
         for batch in batches:
