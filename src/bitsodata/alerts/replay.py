@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from bitsodata.alerts.engine import AlertEngine
 from bitsodata.alerts.events import FIRING, AlertEvent
-from bitsodata.alerts.rules import Rule
+from bitsodata.alerts.rules import AnyRule
 from bitsodata.domain.observation import Observation
 from bitsodata.domain.windows import parse_instant
 from bitsodata.errors import AlertError
@@ -35,7 +35,7 @@ class ReplayReport:
         """Seconds each (rule, book) spent firing, counting open alerts up to the last tick."""
         out: Counter[tuple[str, str]] = Counter()
         for event in self.events:
-            if event.state != FIRING and event.kind == "spread":
+            if event.state != FIRING and event.kind != "data_quality":
                 out[(event.rule, event.book)] += event.at - event.since
         for event in self.still_firing:
             if self.last_tick is not None:
@@ -43,7 +43,7 @@ class ReplayReport:
         return dict(out)
 
 
-def replay(observations: Iterable[Observation], rules: Sequence[Rule]) -> ReplayReport:
+def replay(observations: Iterable[Observation], rules: Sequence[AnyRule]) -> ReplayReport:
     """Feed every observation through a fresh engine."""
     engine = AlertEngine(rules)
     events: list[AlertEvent] = []
@@ -65,7 +65,7 @@ def replay(observations: Iterable[Observation], rules: Sequence[Rule]) -> Replay
 
 
 def replay_lake(
-    lake: LakeSource, rules: Sequence[Rule], start: int, end: int, book: str | None = None
+    lake: LakeSource, rules: Sequence[AnyRule], start: int, end: int, book: str | None = None
 ) -> ReplayReport:
     """Replay the observations with ticks in ``[start, end)`` of a storage, settings or URL."""
     return replay(iter_observations(lake, book, start, end), rules)

@@ -13,6 +13,7 @@ from bitsodata.alerts.rules import (
     ALL_BOOKS,
     DEFAULT_RULES,
     SEVERITIES,
+    AnyRule,
     Rule,
     RulesFile,
     load_rules,
@@ -51,19 +52,26 @@ def _book(book: str | None) -> str | None:
         raise ConfigError(f"not a book id: {book!r} (expected e.g. btc_mxn)") from exc
 
 
-def format_rules(rules: Sequence[Rule]) -> str:
-    """One aligned line per rule."""
+def format_rules(rules: Sequence[AnyRule]) -> str:
+    """One aligned line per rule (metric rules name their metric and direction)."""
     if not rules:
         return "(no rules: no spread alerts)"
     head = ("NAME", "BOOK", "ABOVE %", "FOR S", "CLEAR %", "SEVERITY")
     rows = [head] + [
-        (r.name, r.book, str(r.above), str(r.for_seconds), str(r.clear_level), r.severity)
+        (r.name, r.book, _level(r), str(r.for_seconds), str(r.clear_level), r.severity)
         for r in rules
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     return "\n".join(
         "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
     )
+
+
+def _level(rule: AnyRule) -> str:
+    if isinstance(rule, Rule):
+        return str(rule.above)
+    way = "above" if rule.above is not None else "below"
+    return f"{rule.metric} {way} {rule.threshold}"
 
 
 def format_event(event: AlertEvent) -> str:
@@ -145,7 +153,7 @@ def test(
     rules = RulesFile(_rules_path(file, required=False)).current()
     chosen = _book(book)
     for rule in rules:
-        if chosen is not None and not rule.applies_to(chosen):
+        if not isinstance(rule, Rule) or (chosen is not None and not rule.applies_to(chosen)):
             continue
         if value > rule.above:
             wait = f" once held {rule.for_seconds}s" if rule.for_seconds else ""
