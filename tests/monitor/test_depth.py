@@ -81,3 +81,20 @@ def test_a_crash_mid_window_loses_no_depth_row(tmp_path: Path) -> None:
     second.writer.write_now()
     sources = depth_file(storage, "btc_mxn", T0)["depth_source"]
     assert sources == ["orders"] * 6 + [None] + ["orders"] * 3  # second 6 was the downtime
+
+
+def test_a_replay_of_the_lake_sees_the_stored_depth(tmp_path: Path) -> None:
+    from bitsodata.alerts.replay import replay_lake
+    from bitsodata.alerts.rules import parse_rules
+
+    clock = FakeClock(T0)
+    collector, storage, _feed, _sink = make_collector(tmp_path, clock, depth_sizes=SIZES)
+    collector.start()
+    run(collector, clock, range(T0, T0 + WS), book_gone={T0 + 4, T0 + 5})
+    collector.writer.write_now()
+    rules = parse_rules(
+        '[[rule]]\nname = "short-1btc"\nbook = "btc_mxn"\nmetric = "filled_buy_1btc"\nbelow = 1\n'
+    )
+    report = replay_lake(storage, rules, T0, T0 + WS)
+    assert [(e.state, e.at) for e in report.events] == [("FIRING", T0)]  # 0.75 of 1 BTC there
+    assert [e.rule for e in report.still_firing] == ["short-1btc"]  # no book: not resolved

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 
 from bitsodata.alerts.engine import AlertEngine
 from bitsodata.alerts.events import FIRING, AlertEvent
-from bitsodata.alerts.rules import AnyRule
+from bitsodata.alerts.rules import AnyRule, MetricRule
 from bitsodata.domain.observation import Observation
 from bitsodata.domain.windows import parse_instant
 from bitsodata.errors import AlertError
-from bitsodata.lake.query import LakeSource, iter_observations
+from bitsodata.lake.depthread import iter_depth, with_stored_depth
+from bitsodata.lake.query import LakeSource, iter_observations, resolve_books
+from bitsodata.lake.reader import LakeReader
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,20 @@ def replay(observations: Iterable[Observation], rules: Sequence[AnyRule]) -> Rep
 def replay_lake(
     lake: LakeSource, rules: Sequence[AnyRule], start: int, end: int, book: str | None = None
 ) -> ReplayReport:
-    """Replay the observations with ticks in ``[start, end)`` of a storage, settings or URL."""
-    return replay(iter_observations(lake, book, start, end), rules)
+    """Replay the observations with ticks in ``[start, end)`` of a storage, settings or URL.
+
+    With metric rules among ``rules`` the stored depth rows are merged in, so they see the
+    metrics the live collector saw.
+    """
+    observations = iter_observations(lake, book, start, end)
+    if any(isinstance(rule, MetricRule) for rule in rules):
+        reader = LakeReader(lake)
+        try:
+            books = resolve_books(reader, [book] if book else None)
+        finally:
+            reader.con.close()
+        observations = with_stored_depth(observations, iter_depth(lake, books, start, end))
+    return replay(observations, rules)
 
 
 def parse_time(text: str) -> int:
