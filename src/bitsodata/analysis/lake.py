@@ -101,9 +101,14 @@ class Lake:
     ) -> duckdb.DuckDBPyRelation:
         """Rows of ``books`` with ticks in [start, end): the file columns plus ``date``/``hour``,
         ordered by ``observed_at`` then ``book`` (default: every book, the whole lake)."""
+        return self._rows(books, start, end).order("observed_at, book")
+
+    def _rows(
+        self, books: Books, start: Instant | None, end: Instant | None
+    ) -> duckdb.DuckDBPyRelation:
         chosen = self._books(books)
         first, last = self._range(chosen, start, end)
-        return self._reader.relation(chosen, first, last).order("observed_at, book")
+        return self._reader.relation(chosen, first, last)
 
     def resample(
         self,
@@ -117,30 +122,33 @@ class Lake:
         spread), seconds per status and their shares, and the share of seconds above each
         threshold (``share_above_0_1`` …). Buckets are aligned to UTC midnight."""
         seconds = parse_interval(interval)
-        rows = self.observations(books, start, end)
-        above = "".join(
-            f", count(*) filter (where spread > {float(t)!r})::double / count(*) "
-            f"as {threshold_column(t)}"
-            for t in thresholds
-        )
-        statuses = "".join(
-            f", count(*) filter (where status = '{s}') as n_{s}" for s in _STATUSES
-        ) + "".join(
-            f", count(*) filter (where status = '{s}')::double / count(*) as share_{s}"
-            for s in _STATUSES
-        )
+        rows = self._rows(books, start, end)
+        counts = [f"count(*) filter (where status = '{s}') as n_{s}" for s in _STATUSES]
+        counts += [
+            f"count(*) filter (where spread > {float(t)!r}) as _above_{i}"
+            for i, t in enumerate(thresholds)
+        ]
+        shares = [f"n_{s}::double / n_seconds as share_{s}" for s in _STATUSES]
+        shares += [
+            f"_above_{i}::double / n_seconds as {threshold_column(t)}"
+            for i, t in enumerate(thresholds)
+        ]
+        hidden = "".join(f", _above_{i}" for i in range(len(thresholds)))
         sql = f"""
-            select book,
-                   time_bucket(interval '{seconds} seconds', observed_at,
-                               timestamptz '1970-01-01 00:00:00+00') as bucket_at,
-                   count(*) as n_seconds,
-                   arg_min(spread, observed_at) filter (where spread is not null) as "open",
-                   max(spread) as high,
-                   min(spread) as low,
-                   arg_max(spread, observed_at) filter (where spread is not null) as "close",
-                   avg(spread) as mean
-                   {statuses}{above}
-            from rows group by all order by book, bucket_at
+            select book, to_timestamp(_bucket * {seconds}) as bucket_at,
+                   * exclude (book, _bucket{hidden}), {", ".join(shares)}
+            from (
+                select book,
+                       epoch_us(observed_at) // {seconds * 1_000_000} as _bucket,
+                       count(*) as n_seconds,
+                       arg_min(spread, observed_at) filter (where spread is not null) as "open",
+                       max(spread) as high,
+                       min(spread) as low,
+                       arg_max(spread, observed_at) filter (where spread is not null) as "close",
+                       avg(spread) as mean,
+                       {", ".join(counts)}
+                from rows group by book, _bucket
+            ) order by book, bucket_at
         """
         return self._query(rows, "rows", sql)
 
@@ -208,8 +216,8 @@ class Lake:
         name = f"_alert_log_{id(table)}"
         self.con.register(name, table)
         return self.con.sql(
-            f"select * from {name} where at >= to_timestamp({first}) and at < to_timestamp({last}) "
-            "order by at, book, rule"
+            f'select * from {name} where "at" >= to_timestamp({first}) '
+            f'and "at" < to_timestamp({last}) order by "at", book, rule'
         )
 
     def _log_range(self, start: Instant | None, end: Instant | None) -> tuple[int, int]:

@@ -25,13 +25,20 @@ DailyCheck = Callable[[str, Sequence[str]], bool]
 
 @dataclass(frozen=True)
 class LakeFile:
-    """One file to read: its key, book, format, first second, and whether it is a day file."""
+    """One file to read: its key, book, format, the seconds it can hold [start, end) (a window
+    ends where the next one of its book starts, at the latest at midnight), and whether it is a
+    compacted day file."""
 
     key: str
     book: str
     fmt: str
     start: int
+    end: int
     daily: bool = False
+
+    def inside(self, start: int, end: int) -> bool:
+        """Every second the file can hold is in [start, end): no row filter needed."""
+        return start <= self.start and self.end <= end
 
 
 def _day_start(day: date) -> int:
@@ -120,11 +127,11 @@ def _day_files(
         daily = _daily(storage, table, book, day)
         keys = [windows[s].key for s in sorted(windows)]
         if daily and (daily_is_current is None or daily_is_current(daily, keys)):
-            return [LakeFile(daily, book, "parquet", first, daily=True)]
+            return [LakeFile(daily, book, "parquet", first, first + DAY_SECONDS, daily=True)]
     starts = sorted(windows)
     nexts = [*starts[1:], first + DAY_SECONDS][: len(starts)]
     return [
-        LakeFile(windows[s].key, book, windows[s].fmt, s)
+        LakeFile(windows[s].key, book, windows[s].fmt, s, following)
         for s, following in zip(starts, nexts, strict=True)
         if s < end and following > start
     ]

@@ -89,6 +89,23 @@ class LakeReader:
     ) -> duckdb.DuckDBPyRelation:
         """Rows of ``books`` in [start, end): file columns + ``date`` + ``hour``."""
         files = self.files(books, start, end, table)
+        whole = [f for f in files if f.inside(start, end)]
+        cut = [f for f in files if not f.inside(start, end)]
+        parts = self._parts(whole, table)
+        where = (
+            f"observed_at >= to_timestamp({int(start)}) and observed_at < to_timestamp({int(end)})"
+        )
+        parts += [f"select * from ({part}) where {where}" for part in self._parts(cut, table)]
+        if not parts:
+            parts.append(_with_partitions(self._register(self._empty(table))))
+        sql = " union all by name ".join(f"({p})" for p in parts)
+        try:
+            return self.con.sql(sql)
+        except duckdb.Error as exc:
+            raise LakeError(f"cannot read the lake: {exc}", lake=self.storage.url) from exc
+
+    def _parts(self, files: Sequence[LakeFile], table: str) -> list[str]:
+        """SELECTs over ``files`` (files wholly inside the range need no row filter)."""
         windows, days, fetched = self._split(files, table)
         parts = []
         if windows:  # Hive keys from the paths: DuckDB skips files by date/hour filters
@@ -100,17 +117,7 @@ class LakeReader:
             parts.append(_with_partitions(f"read_parquet({_list(days)})"))
         if fetched:
             parts.append(_with_partitions(self._register(self._decode(fetched, table))))
-        if not parts:
-            parts.append(_with_partitions(self._register(self._empty(table))))
-        body = " union all by name ".join(f"({p})" for p in parts)
-        sql = (
-            f"select * from ({body}) where observed_at >= to_timestamp({int(start)}) "
-            f"and observed_at < to_timestamp({int(end)})"
-        )
-        try:
-            return self.con.sql(sql)
-        except duckdb.Error as exc:
-            raise LakeError(f"cannot read the lake: {exc}", lake=self.storage.url) from exc
+        return parts
 
     def _split(
         self, files: Sequence[LakeFile], table: str
@@ -161,9 +168,12 @@ def _list(paths: Sequence[str]) -> str:
 
 
 def _with_partitions(source: str) -> str:
-    """``date`` and ``hour`` derived from ``observed_at`` (UTC), as the folders spell them."""
+    """``date`` and ``hour`` derived from ``observed_at`` (UTC), as the folders spell them
+    (integer arithmetic on the epoch: calendar functions on time zones cost 10x more)."""
     return (
-        f'select *, observed_at::date as "date", hour(observed_at)::integer as hour from {source}'
+        "select *, date '1970-01-01' + (epoch_us(observed_at) // 86400000000)::integer "
+        'as "date", (epoch_us(observed_at) // 3600000000 % 24)::integer as hour '
+        f"from {source}"
     )
 
 
