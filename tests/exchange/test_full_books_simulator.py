@@ -99,7 +99,10 @@ async def test_rebuilt_books_equal_the_exchange_through_gaps_duplicates_and_reor
                     matched += 1
         assert feed.full_books is not None
         stats = feed.full_books.stats()
+        tops = [feed.latest(book) for book in BOOKS]
     assert matched >= 5 and matched == checks
+    # Resync snapshots never take the place of the stream's top of book in the spread rows.
+    assert all(top is not None and top.source == "ws" for top in tops)
     assert stats.gaps > 0 and stats.duplicates > 0 and stats.resyncs > stats.gaps
 
 
