@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -48,3 +49,32 @@ def test_csv_floats_keep_a_decimal_point_and_the_file_its_table_name() -> None:
 def test_the_writer_refuses_rows_outside_the_window() -> None:
     with pytest.raises(WindowRejected):
         write_depth_window(MemoryStorage(), "btc_mxn", T0, rows(), SIZES, window_seconds=1)
+
+
+def test_pandas_pyarrow_polars_and_duckdb_read_a_depth_table(tmp_path: Path) -> None:
+    import duckdb
+    import pandas as pd
+    import polars as pl
+    import pyarrow.dataset as ds
+
+    from bitsodata.lake.storage import LocalStorage
+
+    storage = LocalStorage(tmp_path)
+    usd = (parse_size("1000 usd", "usd_mxn"),)
+    write_depth_window(storage, "btc_mxn", T0, rows()[:1], SIZES, window_seconds=1)
+    usd_row = Observation.missing(T0, "usd_mxn")
+    write_depth_window(storage, "usd_mxn", T0, [usd_row], usd, window_seconds=1)
+    root = tmp_path / "depth"
+    frame = pd.read_parquet(root / "btc_mxn")
+    assert frame["depth_1pct_bid_base"].tolist() == [0.5]
+    assert str(frame["observed_at"].dtype).startswith("datetime64") and frame["hour"].tolist() == [
+        22
+    ]
+    table = ds.dataset(root / "btc_mxn", format="parquet", partitioning="hive").to_table()
+    assert table.column("depth_source").to_pylist() == ["diff"]
+    assert pl.read_parquet(root / "btc_mxn" / "**" / "*.parquet")["levels_bid"].to_list() == [30]
+    got = duckdb.sql(
+        f"select book, depth_source, hour from read_parquet('{root}/**/*.parquet', "
+        "hive_partitioning = true, union_by_name = true) order by book"
+    ).fetchall()
+    assert got == [("btc_mxn", "diff", 22), ("usd_mxn", None, 22)]  # each book its own sizes
