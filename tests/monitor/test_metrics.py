@@ -9,7 +9,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from bitsodata.clock import FakeClock
-from bitsodata.exchange.feed import LinkState
+from bitsodata.exchange.feed import FakeFeed, LinkState
 from bitsodata.monitor.http import MetricsServer
 from bitsodata.monitor.metrics import CollectorMetrics, judge_health
 from tests.deploy.metricnames import CONTRACT
@@ -134,3 +134,26 @@ async def test_collector_up_is_one_while_running(tmp_path: Path) -> None:
     await collector.run(stop)
     assert feed.seen[:3] == [1.0, 1.0, 1.0]
     assert _up(collector.metrics) == 0.0
+
+
+def test_full_books_are_exported_per_book() -> None:
+    from prometheus_client import generate_latest
+
+    from bitsodata.domain.book import OrderBook
+    from bitsodata.exchange.books import FullBooks
+
+    class Feed(FakeFeed):
+        def __init__(self) -> None:
+            super().__init__()
+            self.full_books = FullBooks(["btc_mxn", "usd_mxn"])
+
+    feed = Feed()
+    sync = feed.full_books.syncs["btc_mxn"]
+    sync.on_snapshot(OrderBook("btc_mxn", (), (), sequence=1), sync.snapshot_requested())
+    feed.full_books.syncs["usd_mxn"].resync("gap")
+    metrics = CollectorMetrics()
+    metrics.watch_feed(feed)
+    text = generate_latest(metrics.registry).decode()
+    assert 'bitsodata_full_book_live{book="btc_mxn"} 1.0' in text
+    assert 'bitsodata_full_book_live{book="usd_mxn"} 0.0' in text
+    assert 'bitsodata_book_resyncs_total{book="usd_mxn"} 1.0' in text
