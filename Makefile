@@ -55,4 +55,4 @@ fmt: $(STAMP) ## Format and auto-fix
 	$(BIN)/ruff check --fix src tests bench dags scripts
 
 clean: ## Remove the virtual environment and caches
-	rm -rf $(VENV) .venv-airflow .venv-dbt .mypy_cache .ruff_cache .pytest_cache demo-lake demo-work
+	rm -rf $(VENV) .venv-airflow .venv-dbt .venv-bitsopy .mypy_cache .ruff_cache .pytest_cache demo-lake demo-work

@@ -54,3 +54,12 @@ MENTIONED = sorted(
 @pytest.mark.parametrize("path", MENTIONED, ids=[" ".join(p) for p in MENTIONED])
 def test_every_command_the_readme_shows_exists(path: tuple[str, str]) -> None:
     assert path in _command_paths(), f"README shows `bitsodata {' '.join(path)}`"
+
+
+def test_the_depth_alert_examples_parse_as_metric_rules() -> None:
+    from bitsodata.alerts.rules import MetricRule
+
+    block = next(b for b in _toml_blocks() if "metric =" in b)
+    rules = parse_rules(block)
+    assert all(isinstance(r, MetricRule) for r in rules)
+    assert [r.metric for r in rules] == ["depth_1pct_ask_base", "slippage_buy_1btc_bp"]

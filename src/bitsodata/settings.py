@@ -27,6 +27,7 @@ from pydantic_settings import (
 )
 from pydantic_settings.exceptions import SettingsError
 
+from bitsodata.domain.depth import NotionalSize, parse_size
 from bitsodata.errors import ConfigError
 
 ENV_PREFIX = "BITSODATA_"
@@ -134,6 +135,35 @@ class MonitorSettings(Section):
         if not host.strip() or any(c.isspace() or c in "/@" for c in host):
             raise ValueError("must be an interface address or host name, e.g. 127.0.0.1")
         return host
+
+
+def _default_sizes() -> dict[str, tuple[str, ...]]:
+    return {"btc_mxn": ("0.1 btc", "1 btc"), "usd_mxn": ("1000 usd", "10000 usd")}
+
+
+class DepthSettings(Section):
+    """The full books kept from ``diff-orders`` and the liquidity table ``depth/``."""
+
+    enabled: bool = True
+    """Keep full books and write one depth row per book per second beside the spread rows."""
+    sizes: dict[str, tuple[str, ...]] = Field(default_factory=_default_sizes)
+    """Order sizes priced every second, per book, as ``"<amount> <base or quote currency>"``
+    (``"0.1 btc"``, ``"100000 mxn"``); a book not listed gets depth and imbalance only."""
+    max_queue: int = Field(default=50_000, gt=0)
+    """diff-orders messages held per book while it waits for a snapshot (oldest dropped)."""
+
+    @field_validator("sizes")
+    @classmethod
+    def _sizes_parse(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for book, sizes in value.items():
+            labels = [parse_size(size, book).label for size in sizes]
+            if len(set(labels)) != len(labels):
+                raise ValueError(f"{book}: the same size twice")
+        return value
+
+    def sizes_of(self, book: str) -> tuple[NotionalSize, ...]:
+        """The typed sizes priced for ``book``."""
+        return tuple(parse_size(size, book) for size in self.sizes.get(book, ()))
 
 
 class LakeSettings(Section):
@@ -264,6 +294,7 @@ class Settings(BaseSettings):
     exchange: ExchangeSettings = ExchangeSettings()
     monitor: MonitorSettings = MonitorSettings()
     lake: LakeSettings = LakeSettings()
+    depth: DepthSettings = DepthSettings()
     alerts: AlertSettings = AlertSettings()
     warehouse: WarehouseSettings = WarehouseSettings()
     logging: LoggingSettings = LoggingSettings()

@@ -100,3 +100,40 @@ def test_a_lake_that_is_a_file_fails_at_start(tmp_path: Path) -> None:
          "--ws-url", "ws://127.0.0.1:9"],
     )  # fmt: skip
     assert "is a file, not a folder" in error_line(result)
+
+
+def test_a_run_writes_depth_windows_next_to_the_spread_windows(
+    exchange: RunningExchange,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    import pyarrow.parquet as pq
+
+    from bitsodata.lake.layout import parse_window_key
+
+    lake = tmp_path / "lake"
+    result = CliRunner().invoke(
+        app,
+        [
+            "spread", "collect", "--books", "btc_mxn,usd_mxn", "--lake", str(lake),
+            "--window-seconds", "2", "--duration", "7", "--exchange-url", exchange.rest_url,
+            "--ws-url", exchange.ws_url, "--journal-dir", str(tmp_path / "journal"),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+
+    def windows(table: str) -> set[tuple[str, int]]:
+        return {parse_window_key(str(p))[:2] for p in (lake / table).rglob("*.parquet")}
+
+    assert windows("depth") == windows("spreads") and len(windows("depth")) >= 6
+    last = max(windows("depth"), key=lambda w: w[1])[1]
+    rows = pq.read_table(next((lake / "depth" / "btc_mxn").rglob(f"*{_stamp(last)}Z.parquet")))
+    assert rows.num_rows == 2 and rows.schema.metadata[b"bitsodata.table"] == b"depth"
+    assert set(rows.column("depth_source").to_pylist()) == {"diff"}  # the full book, exact
+    assert all(v is not None and v > 0 for v in rows.column("depth_2pct_ask_base").to_pylist())
+    assert "slippage_buy_1btc_bp" in rows.column_names
+
+
+def _stamp(start: int) -> str:
+    from datetime import UTC, datetime
+
+    return f"{datetime.fromtimestamp(start, tz=UTC):%Y%m%dT%H%M%S}"

@@ -84,3 +84,26 @@ def test_malformed_ws_data_is_rejected() -> None:
             '{"type":"orders","book":"x","payload":{"bids":[{"r":"-1","a":"1"}],'
             '"asks":[{"r":"0","a":"1"}]}}'
         )
+
+
+def test_diff_orders_entries_become_typed_order_changes() -> None:
+    msg = parse_ws_message(
+        '{"type":"diff-orders","book":"btc_mxn","sequence":58211907,"sent":1716937714102,'
+        '"payload":[{"o":"Q3k","d":1,"r":"1148290","t":0,"a":"0.00600000","v":"6889.74",'
+        '"s":"open"},{"o":"Tr5","d":1,"r":"1150090","t":1,"s":"cancelled","z":2},'
+        '{"o":"h7Y","d":1,"r":"1148290","t":0,"s":"completed","z":3},'
+        '{"o":"old","d":1,"r":"1150090","t":1,"v":"1"},'
+        '{"o":"mkt","d":1,"r":"0","t":1,"a":"1","v":"0","s":"open"}]}'
+    )
+    assert isinstance(msg, DiffOrdersMessage) and msg.diff.sequence == 58211907
+    changes = msg.diff.changes
+    assert [(c.oid, c.side, c.amount) for c in changes] == [
+        ("Q3k", "bid", Decimal("0.00600000")),
+        ("Tr5", "ask", None),  # cancelled
+        ("h7Y", "bid", None),  # completed
+        ("old", "ask", None),  # a pre-2023 removal: no amount
+    ]  # the market order (price 0) never rests, so it is not a change of the book
+    with pytest.raises(PayloadError, match="side"):
+        parse_ws_message(
+            '{"type":"diff-orders","book":"x","sequence":1,"payload":[{"o":"a","r":"1","t":2}]}'
+        )

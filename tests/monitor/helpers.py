@@ -11,6 +11,7 @@ from bitsodata.alerts.rules import RulesFile
 from bitsodata.alerts.sinks import MemorySink
 from bitsodata.clock import Clock, FakeClock
 from bitsodata.domain.book import Source, TopOfBook
+from bitsodata.domain.depth import NotionalSize
 from bitsodata.domain.observation import Observation
 from bitsodata.exchange.feed import FakeFeed, LinkState
 from bitsodata.lake.layout import spread_window_key
@@ -86,6 +87,7 @@ def make_collector(
     upload_queue: UploadQueue | None = None,
     fsync: bool = False,
     rules_file: Path | None = None,
+    depth_sizes: dict[str, tuple[NotionalSize, ...]] | None = None,
     **fields: Any,
 ) -> tuple[Collector, MemoryStorage, FakeFeed, MemorySink]:
     """A collector on fakes: memory lake (parquet), journal in ``tmp/journal``, default rules
@@ -96,12 +98,13 @@ def make_collector(
     sink = sink if sink is not None else MemorySink()
     parts = Parts(
         feed=feed,
-        write=lake_writer(storage, mon.format, mon.window_seconds),
+        write=lake_writer(storage, mon.format, mon.window_seconds, depth_sizes),
         journal=Journal(mon.journal_dir, fsync=fsync),
         rules=RulesFile(rules_file),
         sinks=(sink,),
         view=view,
         upload_queue=upload_queue,
+        depth_sizes=depth_sizes,
     )
     return Collector(mon, parts, clock), storage, feed, sink  # type: ignore[return-value]
 

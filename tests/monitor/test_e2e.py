@@ -101,7 +101,7 @@ def wait_until_mid_window(work: Path, min_written: int, after: int, deadline: fl
     """Until ``min_written`` windows are in the lake, the journal has ticks past ``after`` (the
     new process is running) and the clock is inside a window."""
     while time.time() < deadline:
-        written = len(list((work / "lake").rglob("*.parquet"))) // len(BOOKS)
+        written = len(list((work / "lake" / "spreads").rglob("*.parquet"))) // len(BOOKS)
         ticks = [tick for tick, _ in journal_rows(work)]
         running = bool(ticks) and max(ticks) > after + 1
         if written >= min_written and running and 2.0 <= time.time() % WS <= 3.0:

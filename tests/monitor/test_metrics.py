@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bitsodata.alerts.webhook import WebhookOutbox
 from bitsodata.clock import FakeClock, SystemClock
-from bitsodata.exchange.feed import LinkState
+from bitsodata.exchange.feed import FakeFeed, LinkState
 from bitsodata.monitor.http import MetricsServer
 from bitsodata.monitor.metrics import CollectorMetrics, judge_health
 from tests.alerts.helpers import firing
@@ -161,3 +161,26 @@ async def test_webhook_delivery_failures_and_backlog_are_metrics(tmp_path: Path)
     failures = metrics.registry.get_sample_value("bitsodata_alert_delivery_failures_total")
     assert failures is not None and failures >= 3
     assert metrics.registry.get_sample_value("bitsodata_alert_outbox_files") == 1
+
+
+def test_full_books_are_exported_per_book() -> None:
+    from prometheus_client import generate_latest
+
+    from bitsodata.domain.book import OrderBook
+    from bitsodata.exchange.books import FullBooks
+
+    class Feed(FakeFeed):
+        def __init__(self) -> None:
+            super().__init__()
+            self.full_books = FullBooks(["btc_mxn", "usd_mxn"])
+
+    feed = Feed()
+    sync = feed.full_books.syncs["btc_mxn"]
+    sync.on_snapshot(OrderBook("btc_mxn", (), (), sequence=1), sync.snapshot_requested())
+    feed.full_books.syncs["usd_mxn"].resync("gap")
+    metrics = CollectorMetrics()
+    metrics.watch_feed(feed)
+    text = generate_latest(metrics.registry).decode()
+    assert 'bitsodata_full_book_live{book="btc_mxn"} 1.0' in text
+    assert 'bitsodata_full_book_live{book="usd_mxn"} 0.0' in text
+    assert 'bitsodata_book_resyncs_total{book="usd_mxn"} 1.0' in text

@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bitsodata.alerts.events import FIRING, RESOLVED, AlertEvent, State, describe
-from bitsodata.alerts.rules import Rule, check_unique
+from bitsodata.alerts.events import FIRING, RESOLVED, AlertEvent, Kind, State
+from bitsodata.alerts.rules import AnyRule, Rule, check_unique
 from bitsodata.domain.observation import Observation
 
 __all__ = ["AlertEngine", "AlertEvent"]
@@ -40,19 +40,19 @@ class _Track:
 class AlertEngine:
     """Evaluates spread rules on every observation, and data-quality conditions on demand."""
 
-    def __init__(self, rules: Sequence[Rule]) -> None:
+    def __init__(self, rules: Sequence[AnyRule]) -> None:
         self._rules = check_unique(rules)
         self._tracks: dict[tuple[str, str], _Track] = {}
         self._quality: dict[tuple[str, str], AlertEvent] = {}
 
     @property
-    def rules(self) -> tuple[Rule, ...]:
+    def rules(self) -> tuple[AnyRule, ...]:
         """The rules in force."""
         return self._rules
 
     def observe(self, obs: Observation) -> list[AlertEvent]:
         """Feed one observation; the transitions it causes (usually none)."""
-        usable = obs.status == "ok" and obs.spread is not None
+        spread = obs.spread if obs.status == "ok" else None
         events: list[AlertEvent] = []
         for rule in self._rules:
             if not rule.applies_to(obs.book):
@@ -60,32 +60,29 @@ class AlertEngine:
             track = self._tracks.setdefault((rule.name, obs.book), _Track())
             if track.last_tick is not None and obs.tick <= track.last_tick:
                 continue  # duplicate or out of order: already judged
-            if not usable:
+            value = spread if isinstance(rule, Rule) else metric_value(obs, rule.metric)
+            if value is None:
                 track.run_since = None
                 track.last_tick = obs.tick
                 continue
-            assert obs.spread is not None
-            event = self._step(rule, track, obs.book, obs.tick, obs.spread)
+            event = self._step(rule, track, obs.book, obs.tick, value)
             if event is not None:
                 events.append(event)
         return events
 
     def _step(
-        self, rule: Rule, track: _Track, book: str, tick: int, spread: Decimal
+        self, rule: AnyRule, track: _Track, book: str, tick: int, value: Decimal
     ) -> AlertEvent | None:
         consecutive = track.last_tick is not None and tick == track.last_tick + 1
         track.last_tick = tick
         if track.firing is not None:
-            if spread > rule.clear_level:
+            if not rule.cleared(value):
                 return None
             since = track.firing.since
             track.firing, track.run_since = None, None
-            message = (
-                f"{book} spread back to {describe(spread)} (<= {rule.clear_level}%) "
-                f"after {tick - since}s [{rule.name}]"
-            )
-            return _event(rule, book, RESOLVED, spread, rule.clear_level, tick, since, message)
-        if spread <= rule.above:
+            message = rule.resolved_text(book, value, tick - since)
+            return _event(rule, book, RESOLVED, value, rule.clear_level, tick, since, message)
+        if not rule.breached(value):
             track.run_since = None
             return None
         if track.run_since is None or not consecutive:
@@ -93,9 +90,9 @@ class AlertEngine:
         if tick - track.run_since < rule.for_seconds:
             return None
         held = f" for {tick - track.run_since}s" if rule.for_seconds else ""
-        message = f"{book} spread {describe(spread)} above {rule.above}%{held} [{rule.name}]"
+        message = rule.firing_text(book, value, held)
         track.firing = _event(
-            rule, book, FIRING, spread, rule.above, tick, track.run_since, message
+            rule, book, FIRING, value, rule.threshold, tick, track.run_since, message
         )
         return track.firing
 
@@ -133,7 +130,7 @@ class AlertEngine:
             ]  # fmt: skip
         return []
 
-    def set_rules(self, rules: Sequence[Rule]) -> list[AlertEvent]:
+    def set_rules(self, rules: Sequence[AnyRule]) -> list[AlertEvent]:
         """Swap the rules; RESOLVED events for firing alerts of removed or changed rules."""
         new = {rule.name: rule for rule in check_unique(rules)}
         events: list[AlertEvent] = []
@@ -184,8 +181,13 @@ class AlertEngine:
         return (*spread, *self._quality.values())
 
 
+def metric_value(obs: Observation, metric: str) -> Decimal | None:
+    """A depth metric of the row (None without a depth row or when the value is null)."""
+    return obs.depth.metrics.get(metric) if obs.depth is not None else None
+
+
 def _event(
-    rule: Rule,
+    rule: AnyRule,
     book: str,
     state: State,
     value: Decimal | None,
@@ -194,12 +196,13 @@ def _event(
     since: int,
     message: str,
 ) -> AlertEvent:
+    kind: Kind = "spread" if isinstance(rule, Rule) else "metric"
     return AlertEvent(
-        "spread", rule.name, book, state, value, threshold, at, since, rule.severity, message
+        kind, rule.name, book, state, value, threshold, at, since, rule.severity, message
     )
 
 
-def _retired(rule: Rule, book: str, track: _Track, why: str) -> AlertEvent:
+def _retired(rule: AnyRule, book: str, track: _Track, why: str) -> AlertEvent:
     assert track.firing is not None and track.last_tick is not None
     message = f"{book} alert closed: {why} [{rule.name}]"
     return _event(

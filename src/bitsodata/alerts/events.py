@@ -8,7 +8,7 @@ from typing import Any, Literal, cast
 
 from bitsodata.domain.windows import iso_second, parse_iso_second
 
-Kind = Literal["spread", "data_quality"]
+Kind = Literal["spread", "metric", "data_quality"]
 State = Literal["FIRING", "RESOLVED"]
 FIRING: State = "FIRING"
 RESOLVED: State = "RESOLVED"
@@ -56,7 +56,7 @@ class AlertEvent:
     def from_dict(cls, data: dict[str, Any]) -> AlertEvent:
         """Inverse of ``to_dict`` (extra keys such as ``key`` are ignored)."""
         kind, state = data["kind"], data["state"]
-        if kind not in ("spread", "data_quality") or state not in (FIRING, RESOLVED):
+        if kind not in ("spread", "metric", "data_quality") or state not in (FIRING, RESOLVED):
             raise ValueError(f"not an alert event: kind={kind!r} state={state!r}")
         return cls(
             kind=cast(Kind, kind),

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 
 from bitsodata.alerts.engine import AlertEngine
 from bitsodata.alerts.events import FIRING, AlertEvent
-from bitsodata.alerts.rules import Rule
+from bitsodata.alerts.rules import AnyRule, MetricRule
 from bitsodata.domain.observation import Observation
 from bitsodata.domain.windows import parse_instant
 from bitsodata.errors import AlertError
-from bitsodata.lake.query import LakeSource, iter_observations
+from bitsodata.lake.depthread import iter_depth, with_stored_depth
+from bitsodata.lake.query import LakeSource, iter_observations, resolve_books
+from bitsodata.lake.reader import LakeReader
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class ReplayReport:
         """Seconds each (rule, book) spent firing, counting open alerts up to the last tick."""
         out: Counter[tuple[str, str]] = Counter()
         for event in self.events:
-            if event.state != FIRING and event.kind == "spread":
+            if event.state != FIRING and event.kind != "data_quality":
                 out[(event.rule, event.book)] += event.at - event.since
         for event in self.still_firing:
             if self.last_tick is not None:
@@ -43,7 +45,7 @@ class ReplayReport:
         return dict(out)
 
 
-def replay(observations: Iterable[Observation], rules: Sequence[Rule]) -> ReplayReport:
+def replay(observations: Iterable[Observation], rules: Sequence[AnyRule]) -> ReplayReport:
     """Feed every observation through a fresh engine."""
     engine = AlertEngine(rules)
     events: list[AlertEvent] = []
@@ -65,10 +67,22 @@ def replay(observations: Iterable[Observation], rules: Sequence[Rule]) -> Replay
 
 
 def replay_lake(
-    lake: LakeSource, rules: Sequence[Rule], start: int, end: int, book: str | None = None
+    lake: LakeSource, rules: Sequence[AnyRule], start: int, end: int, book: str | None = None
 ) -> ReplayReport:
-    """Replay the observations with ticks in ``[start, end)`` of a storage, settings or URL."""
-    return replay(iter_observations(lake, book, start, end), rules)
+    """Replay the observations with ticks in ``[start, end)`` of a storage, settings or URL.
+
+    With metric rules among ``rules`` the stored depth rows are merged in, so they see the
+    metrics the live collector saw.
+    """
+    observations = iter_observations(lake, book, start, end)
+    if any(isinstance(rule, MetricRule) for rule in rules):
+        reader = LakeReader(lake)
+        try:
+            books = resolve_books(reader, [book] if book else None)
+        finally:
+            reader.con.close()
+        observations = with_stored_depth(observations, iter_depth(lake, books, start, end))
+    return replay(observations, rules)
 
 
 def parse_time(text: str) -> int:

@@ -1,4 +1,8 @@
-"""Spread alert rules: typed, validated, stored as ``[[rule]]`` tables in a TOML file.
+"""Alert rules: typed, validated, stored as ``[[rule]]`` tables in a TOML file.
+
+A table without ``metric`` (or with ``metric = "spread"``) is a spread ``Rule``; any other
+``metric`` names a column of the depth rows (``depth_1pct_ask_base``, ``slippage_buy_1btc_bp``)
+and makes a ``MetricRule``, which may fire ``above`` or ``below`` a level.
 
 ``RulesFile`` re-reads the file when it changes so the running collector picks up edits without a
 restart; a broken edit keeps the previous rules (and says so in the log).
@@ -14,10 +18,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import tomli_w
 
+from bitsodata.alerts.events import describe
 from bitsodata.errors import ConfigError
 from bitsodata.lake.layout import check_book
 from bitsodata.lake.storage import write_atomic
@@ -29,6 +34,12 @@ ALL_BOOKS = "*"
 SEVERITIES: tuple[str, ...] = ("info", "warning", "critical")
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _KEYS = frozenset({"name", "book", "above", "for_seconds", "clear_below", "severity"})
+_METRIC_KEYS = frozenset(
+    {"name", "book", "metric", "above", "below", "for_seconds", "clear_below", "clear_above"}
+    | {"severity"}
+)
+_METRIC = re.compile(r"[a-z][a-z0-9_]{0,63}")
+SPREAD = "spread"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +68,27 @@ class Rule:
     def clear_level(self) -> Decimal:
         """The spread at or below which a firing alert resolves."""
         return self.above if self.clear_below is None else self.clear_below
+
+    metric = SPREAD
+
+    @property
+    def threshold(self) -> Decimal:
+        return self.above
+
+    def breached(self, value: Decimal) -> bool:
+        return value > self.above
+
+    def cleared(self, value: Decimal) -> bool:
+        return value <= self.clear_level
+
+    def firing_text(self, book: str, value: Decimal, held: str) -> str:
+        return f"{book} spread {describe(value)} above {self.above}%{held} [{self.name}]"
+
+    def resolved_text(self, book: str, value: Decimal, seconds: int) -> str:
+        return (
+            f"{book} spread back to {describe(value)} (<= {self.clear_level}%) "
+            f"after {seconds}s [{self.name}]"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """TOML-ready mapping (optional fields left out when unset)."""
@@ -102,6 +134,113 @@ def _validate(rule: Rule) -> None:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class MetricRule:
+    """Alert when a depth metric stays ``above`` (or ``below``) a level for ``for_seconds``.
+
+    Exactly one of ``above``/``below``. Hysteresis: an ``above`` alert resolves at or below
+    ``clear_below``, a ``below`` alert at or above ``clear_above`` (the level itself when unset).
+    Seconds where the metric is null (no book; a size the book cannot fill) neither start nor
+    resolve an alert, as ``missing`` rows do for spread rules.
+    """
+
+    name: str
+    book: str
+    metric: str
+    above: Decimal | None = None
+    below: Decimal | None = None
+    for_seconds: int = 0
+    clear_below: Decimal | None = None
+    clear_above: Decimal | None = None
+    severity: str = "warning"
+
+    def __post_init__(self) -> None:
+        _validate_metric(self)
+
+    def applies_to(self, book: str) -> bool:
+        return self.book in (ALL_BOOKS, book)
+
+    @property
+    def threshold(self) -> Decimal:
+        level = self.above if self.above is not None else self.below
+        assert level is not None
+        return level
+
+    @property
+    def clear_level(self) -> Decimal:
+        clear = self.clear_below if self.above is not None else self.clear_above
+        return self.threshold if clear is None else clear
+
+    def breached(self, value: Decimal) -> bool:
+        return value > self.threshold if self.above is not None else value < self.threshold
+
+    def cleared(self, value: Decimal) -> bool:
+        if self.above is not None:
+            return value <= self.clear_level
+        return value >= self.clear_level
+
+    def _way(self) -> str:
+        return "above" if self.above is not None else "below"
+
+    def firing_text(self, book: str, value: Decimal, held: str) -> str:
+        shown = _plain(value)
+        return f"{book} {self.metric} {shown} {self._way()} {self.threshold}{held} [{self.name}]"
+
+    def resolved_text(self, book: str, value: Decimal, seconds: int) -> str:
+        back = "<=" if self.above is not None else ">="
+        return (
+            f"{book} {self.metric} back to {_plain(value)} ({back} {self.clear_level}) "
+            f"after {seconds}s [{self.name}]"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """TOML-ready mapping (optional fields left out when unset)."""
+        data: dict[str, Any] = {"name": self.name, "book": self.book, "metric": self.metric}
+        for key in ("above", "below"):
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
+        if self.for_seconds:
+            data["for_seconds"] = self.for_seconds
+        for key in ("clear_below", "clear_above"):
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
+        data["severity"] = self.severity
+        return data
+
+
+AnyRule = Rule | MetricRule
+
+
+def _plain(value: Decimal) -> str:
+    """A metric for humans: at most 6 decimals, no exponent."""
+    return f"{value.quantize(Decimal('0.000001')).normalize():f}"
+
+
+R = TypeVar("R", Rule, MetricRule, AnyRule)
+
+
+def _validate_metric(rule: MetricRule) -> None:
+    where = f"rule {rule.name!r}"
+    if not isinstance(rule.metric, str) or not _METRIC.fullmatch(rule.metric):
+        raise ConfigError(f"{where}: metric must be a column name like depth_1pct_ask_base")
+    if (rule.above is None) == (rule.below is None):
+        raise ConfigError(f"{where}: give exactly one of above or below", rule=rule.name)
+    for key in ("above", "below", "clear_below", "clear_above"):
+        value = getattr(rule, key)
+        if value is not None and (not isinstance(value, Decimal) or not value.is_finite()):
+            raise ConfigError(f"{where}: {key} must be a number", rule=rule.name)
+    if rule.above is not None and rule.clear_above is not None:
+        raise ConfigError(f"{where}: an 'above' rule clears with clear_below", rule=rule.name)
+    if rule.below is not None and rule.clear_below is not None:
+        raise ConfigError(f"{where}: a 'below' rule clears with clear_above", rule=rule.name)
+    if rule.above is not None and rule.clear_below is not None and rule.clear_below > rule.above:
+        raise ConfigError(f"{where}: clear_below must be <= above", rule=rule.name)
+    if rule.below is not None and rule.clear_above is not None and rule.clear_above < rule.below:
+        raise ConfigError(f"{where}: clear_above must be >= below", rule=rule.name)
+    # name, book, for_seconds and severity follow the spread rules' checks
+    _validate(Rule(rule.name, rule.book, Decimal(0), rule.for_seconds, None, rule.severity))
+
+
 DEFAULT_RULES: tuple[Rule, ...] = (
     Rule(
         "spread-0.1", "usd_mxn", Decimal("0.1"), for_seconds=60, clear_below=Decimal("0.08"),
@@ -134,10 +273,13 @@ def to_decimal(value: object, field: str, name: str = "?") -> Decimal:
     return number
 
 
-def rule_from_mapping(data: Mapping[str, Any], index: int = 0) -> Rule:
-    """One ``[[rule]]`` table as a validated ``Rule``."""
+def rule_from_mapping(data: Mapping[str, Any], index: int = 0) -> AnyRule:
+    """One ``[[rule]]`` table as a validated ``Rule`` (spread) or ``MetricRule``."""
     name = data.get("name")
     label = name if isinstance(name, str) else f"#{index + 1}"
+    if data.get("metric", SPREAD) != SPREAD:
+        return _metric_rule(data, label)
+    data = {k: v for k, v in data.items() if k != "metric"}
     unknown = sorted(set(data) - _KEYS)
     if unknown:
         raise ConfigError(f"rule {label!r}: unknown key(s) {', '.join(unknown)}", rule=label)
@@ -155,7 +297,31 @@ def rule_from_mapping(data: Mapping[str, Any], index: int = 0) -> Rule:
     )
 
 
-def check_unique(rules: Sequence[Rule]) -> tuple[Rule, ...]:
+def _metric_rule(data: Mapping[str, Any], label: str) -> MetricRule:
+    unknown = sorted(set(data) - _METRIC_KEYS)
+    if unknown:
+        raise ConfigError(f"rule {label!r}: unknown key(s) {', '.join(unknown)}", rule=label)
+    if "name" not in data:
+        raise ConfigError(f"rule {label!r}: missing required key 'name'", rule=label)
+
+    def number(key: str) -> Decimal | None:
+        value = data.get(key)
+        return None if value is None else to_decimal(value, key, label)
+
+    return MetricRule(
+        name=data["name"],
+        book=data.get("book", ALL_BOOKS),
+        metric=data["metric"],
+        above=number("above"),
+        below=number("below"),
+        for_seconds=data.get("for_seconds", 0),
+        clear_below=number("clear_below"),
+        clear_above=number("clear_above"),
+        severity=data.get("severity", "warning"),
+    )
+
+
+def check_unique(rules: Sequence[R]) -> tuple[R, ...]:
     """Rule names identify alerts, so they must be unique."""
     seen: set[str] = set()
     for rule in rules:
@@ -165,7 +331,7 @@ def check_unique(rules: Sequence[Rule]) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
-def parse_rules(text: str, path: Path | str | None = None) -> tuple[Rule, ...]:
+def parse_rules(text: str, path: Path | str | None = None) -> tuple[AnyRule, ...]:
     """Rules from TOML text; every problem is a ``ConfigError`` naming the file and rule."""
     try:
         doc = tomllib.loads(text, parse_float=Decimal)
@@ -175,7 +341,8 @@ def parse_rules(text: str, path: Path | str | None = None) -> tuple[Rule, ...]:
         tables = doc.get("rule", [])
         if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
             raise ConfigError("'rule' must be an array of tables ([[rule]])")
-        return check_unique([rule_from_mapping(t, i) for i, t in enumerate(tables)])
+        parsed: list[AnyRule] = [rule_from_mapping(t, i) for i, t in enumerate(tables)]
+        return check_unique(parsed)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"rules file is not valid TOML: {exc}", path=str(path)) from exc
     except ConfigError as exc:
@@ -184,14 +351,14 @@ def parse_rules(text: str, path: Path | str | None = None) -> tuple[Rule, ...]:
         raise ConfigError(exc.message, path=str(path), **exc.context) from exc
 
 
-def dumps_rules(rules: Sequence[Rule]) -> str:
+def dumps_rules(rules: Sequence[AnyRule]) -> str:
     """TOML text with one ``[[rule]]`` table per rule (parse_rules' inverse)."""
     check_unique(rules)
     header = "# bitsodata spread alert rules (percent of the ask); edit freely, reloaded live.\n"
     return header + "".join(f"\n[[rule]]\n{tomli_w.dumps(r.to_dict())}" for r in rules)
 
 
-def load_rules(path: Path) -> tuple[Rule, ...]:
+def load_rules(path: Path) -> tuple[AnyRule, ...]:
     """Rules of a TOML file."""
     return parse_rules(_decode(_read_rules_file(path), path), path)
 
@@ -205,7 +372,7 @@ def _read_rules_file(path: Path) -> bytes:
         raise ConfigError(f"cannot read rules file: {exc}", path=str(path)) from exc
 
 
-def save_rules(path: Path, rules: Sequence[Rule]) -> None:
+def save_rules(path: Path, rules: Sequence[AnyRule]) -> None:
     """Write the rules atomically (temp file + rename), so a live reader never sees half a file."""
     write_atomic(path, dumps_rules(rules).encode("utf-8"))
 
@@ -220,7 +387,7 @@ class RulesFile:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._stat: tuple[int, int] | None = self._stat_now()
-        self._rules: tuple[Rule, ...] = DEFAULT_RULES
+        self._rules: tuple[AnyRule, ...] = DEFAULT_RULES
         self._digest: str | None = None
         if path is not None:
             data = _read_rules_file(path)
@@ -228,11 +395,11 @@ class RulesFile:
             self._digest = _digest(data)
         self._bad: str | None = None
 
-    def current(self) -> tuple[Rule, ...]:
+    def current(self) -> tuple[AnyRule, ...]:
         """The rules in force."""
         return self._rules
 
-    def reload_if_changed(self) -> tuple[Rule, ...] | None:
+    def reload_if_changed(self) -> tuple[AnyRule, ...] | None:
         """The new rules when the file changed and parses; None otherwise."""
         if self.path is None:
             return None

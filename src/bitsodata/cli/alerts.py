@@ -17,7 +17,7 @@ from bitsodata.errors import ConfigError
 
 if TYPE_CHECKING:  # the rule engine loads when a command runs, so --help stays fast
     from bitsodata.alerts.events import AlertEvent
-    from bitsodata.alerts.rules import Rule
+    from bitsodata.alerts.rules import AnyRule
 
 ALL_BOOKS = "*"
 """``bitsodata.alerts.rules.ALL_BOOKS`` (a test keeps them equal)."""
@@ -64,19 +64,28 @@ def _percent(text: str, option: str) -> Decimal:
     return value
 
 
-def format_rules(rules: Sequence[Rule]) -> str:
-    """One aligned line per rule."""
+def format_rules(rules: Sequence[AnyRule]) -> str:
+    """One aligned line per rule (metric rules name their metric and direction)."""
     if not rules:
         return "(no rules: no spread alerts)"
     head = ("NAME", "BOOK", "ABOVE %", "FOR S", "CLEAR %", "SEVERITY")
     rows = [head] + [
-        (r.name, r.book, str(r.above), str(r.for_seconds), str(r.clear_level), r.severity)
+        (r.name, r.book, _level(r), str(r.for_seconds), str(r.clear_level), r.severity)
         for r in rules
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     return "\n".join(
         "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
     )
+
+
+def _level(rule: AnyRule) -> str:
+    from bitsodata.alerts.rules import Rule
+
+    if isinstance(rule, Rule):
+        return str(rule.above)
+    way = "above" if rule.above is not None else "below"
+    return f"{rule.metric} {way} {rule.threshold}"
 
 
 def format_event(event: AlertEvent) -> str:
@@ -161,13 +170,13 @@ def test(
     book: BookOption = None,
 ) -> None:
     """Show which rules a spread would fire."""
-    from bitsodata.alerts.rules import RulesFile
+    from bitsodata.alerts.rules import Rule, RulesFile
 
     value = _percent(spread, "--spread")
     rules = RulesFile(_rules_path(file, required=False)).current()
     chosen = _book(book)
     for rule in rules:
-        if chosen is not None and not rule.applies_to(chosen):
+        if not isinstance(rule, Rule) or (chosen is not None and not rule.applies_to(chosen)):
             continue
         if value > rule.above:
             wait = f" once held {rule.for_seconds}s" if rule.for_seconds else ""

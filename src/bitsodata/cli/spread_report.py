@@ -36,7 +36,7 @@ def report(
     from datetime import UTC, datetime
 
     from bitsodata import analysis
-    from bitsodata.alerts.rules import load_rules
+    from bitsodata.alerts.rules import Rule, load_rules
     from bitsodata.cli import guards
     from bitsodata.cli.spread_lake import _lake, parse_books, parse_range
     from bitsodata.lake.stats import parse_thresholds
@@ -54,7 +54,7 @@ def report(
         datetime.fromtimestamp(first, UTC),
         datetime.fromtimestamp(last, UTC),
         limits,
-        rules=load_rules(alerts) if alerts else None,
+        rules=[r for r in load_rules(alerts) if isinstance(r, Rule)] if alerts else None,
         lake_label=settings.url,
     )
     typer.echo(format_written(written))

@@ -21,6 +21,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
+from bitsodata.domain.depth import DepthRow
 from bitsodata.domain.windows import iso_second
 
 Status = Literal["ok", "stale", "missing", "crossed"]
@@ -88,6 +89,9 @@ class Observation:
     source: str | None
     status: Status
     sequence: int | None = None
+    depth: DepthRow | None = None
+    """Liquidity of the book at this tick (the ``depth`` table's row); None: no book to measure
+    or depth is off. Never part of the spread file's columns."""
 
     @property
     def orderbook_timestamp(self) -> str:

@@ -1,7 +1,10 @@
 """The top-of-book feed the monitor reads: WebSocket first, REST polling while the stream is down.
 
 ``BitsoFeed`` keeps the newest ``TopOfBook`` per book (crossed or empty books are stored as they
-are; ``TopOfBook`` flags them and the monitor decides the status). ``FakeFeed`` is its test double.
+are; ``TopOfBook`` flags them and the monitor decides the status). With full books on, it also
+subscribes ``diff-orders`` and keeps every book exact (``FullBooks``), taking the resync snapshots
+through the same REST budget; the top of book still comes from ``orders`` (or REST while the
+stream is down). ``FakeFeed`` is its test double.
 """
 
 from __future__ import annotations
@@ -19,18 +22,21 @@ import httpx
 from bitsodata.clock import Clock
 from bitsodata.domain.book import TopOfBook
 from bitsodata.errors import BudgetExhausted, ExchangeError, Transient
-from bitsodata.exchange.parse import OrdersMessage, top_from_orders
+from bitsodata.exchange.books import BookView, FullBooks
+from bitsodata.exchange.parse import DiffOrdersMessage, OrdersMessage, top_from_orders
 from bitsodata.exchange.ratelimit import TokenBucket
 from bitsodata.exchange.rest import BitsoRest
 from bitsodata.exchange.stats import FeedStats
 from bitsodata.exchange.ws import Backoff, BitsoWebSocket
 from bitsodata.logs import event
-from bitsodata.settings import ExchangeSettings
+from bitsodata.settings import DepthSettings, ExchangeSettings
 
 __all__ = ["BitsoFeed", "FakeFeed", "FeedStats", "LinkState", "TopOfBookFeed"]
 
 log = logging.getLogger(__name__)
 UpdateHook = Callable[[TopOfBook], None]
+BookHook = Callable[[str, float], None]
+"""Called with (book, receipt time) each time a full book changed (measurements)."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,10 @@ class TopOfBookFeed(Protocol):
         """Counters for the metrics exporter."""
         ...
 
+    def depth_view(self, book: str) -> BookView | None:
+        """The book to measure depth on now: full (exact), top 20, or None."""
+        ...
+
 
 class BitsoFeed:
     """WS ``orders`` first; round-robin REST ``order_book`` within the budget while it is down."""
@@ -78,6 +88,8 @@ class BitsoFeed:
         rng: random.Random | None = None,
         idle_seconds: float = 0.05,
         grace_seconds: float | None = None,
+        depth: DepthSettings | None = None,
+        on_book: BookHook | None = None,
     ) -> None:
         self.settings = settings
         self.books = tuple(books)
@@ -86,6 +98,12 @@ class BitsoFeed:
         self.on_update = on_update
         self._stats = FeedStats()
         self.bucket = bucket or TokenBucket(settings.rest_requests_per_minute, clock)
+        self.full_books = (
+            FullBooks(self.books, max_queue=depth.max_queue)
+            if depth is not None and depth.enabled
+            else None
+        )
+        self.on_book = on_book
         self.ws = BitsoWebSocket(
             settings.ws_url,
             self.books,
@@ -94,6 +112,7 @@ class BitsoFeed:
             backoff=backoff,
             rng=rng,
             stats=self._stats,
+            channels=("orders", "diff-orders") if self.full_books is not None else ("orders",),
         )
         # Give the socket a moment to connect before spending REST budget on a fallback.
         self.grace_seconds = (
@@ -111,6 +130,12 @@ class BitsoFeed:
 
     def latest(self, book: str) -> TopOfBook | None:
         return self._latest.get(book)
+
+    def depth_view(self, book: str) -> BookView | None:
+        # Both depth sources ride the stream: without it neither can be trusted.
+        if self.full_books is None or not self.ws.alive():
+            return None
+        return self.full_books.view(book)
 
     def link_state(self) -> LinkState:
         return LinkState(
@@ -153,8 +178,19 @@ class BitsoFeed:
     async def _consume_ws(self, stop: asyncio.Event) -> None:
         async with aclosing(self.ws.stream(stop)) as stream:  # closes the session on any exit
             async for message, received in stream:
+                books = self.full_books
+                if books is not None:
+                    books.on_connection(self.ws.connected_at)
                 if isinstance(message, OrdersMessage) and message.book.book in self._wanted:
                     self._store(top_from_orders(message, received))
+                    if books is not None:
+                        books.on_orders(message, received)
+                elif isinstance(message, DiffOrdersMessage) and books is not None:
+                    self._on_diff(books, message, received)
+
+    def _on_diff(self, books: FullBooks, message: DiffOrdersMessage, received: float) -> None:
+        if books.on_diff(message, received) and self.on_book is not None:
+            self.on_book(message.book, received)
 
     def _ws_down(self) -> bool:
         if self.ws.alive():
@@ -186,6 +222,17 @@ class BitsoFeed:
             None,
         )
 
+    def _book_to_resync(self) -> str | None:
+        """A full book waiting for its snapshot, once its diff stream is known to be flowing
+        (a message queued) or the connection is past the grace period (a quiet book)."""
+        books, connected = self.full_books, self.ws.connected_at
+        if books is None or connected is None or not self.ws.alive():
+            return None
+        books.on_connection(connected)
+        settled = self.clock.now() - connected >= self.grace_seconds
+        ready = [b for b, s in books.syncs.items() if settled or s.queued() > 0]
+        return books.wanting_snapshot(ready=ready)
+
     async def _poll_rest(self, rest: BitsoRest, stop: asyncio.Event) -> None:
         while not stop.is_set():
             wait = self.bucket.seconds_until_available()
@@ -193,10 +240,33 @@ class BitsoFeed:
                 await self._sleep(min(wait, self._idle))
                 continue
             book = self._book_to_poll()
-            if book is None:
-                await self._sleep(self._idle)
+            if book is not None:
+                await self._poll_once(rest, book)
                 continue
-            await self._poll_once(rest, book)
+            book = self._book_to_resync()
+            if book is not None:
+                await self._resync_once(rest, book)
+                continue
+            await self._sleep(self._idle)
+
+    async def _resync_once(self, rest: BitsoRest, book: str) -> None:
+        """One ``aggregate=false`` snapshot for a full book; the budget is the same bucket."""
+        books = self.full_books
+        assert books is not None
+        sync = books.syncs[book]
+        generation = sync.snapshot_requested()
+        try:
+            snapshot = await rest.order_book(book, aggregate=False)
+        except ExchangeError as exc:  # budget refusals included: the next turn asks again
+            sync.snapshot_failed(generation)
+            if not isinstance(exc, BudgetExhausted):
+                event(log, "resync_failed", logging.WARNING, book=book, error=str(exc))
+            return
+        received = self.clock.now()
+        live = books.on_snapshot(snapshot, generation, received)
+        event(log, "book_resync", logging.DEBUG, book=book, live=live, reason=sync.reason)
+        if book not in self._latest:  # serves as the bootstrap; never replaces a stream top
+            self._store(snapshot.top(received_at=received, source="rest"))
 
     async def _poll_once(self, rest: BitsoRest, book: str) -> None:
         asked_at = self.clock.now()
@@ -240,6 +310,7 @@ class FakeFeed:
             ws_connected=True, last_frame_at=None, fallback_active=False, locked_out_until=None
         )
         self._stats = FeedStats()
+        self._views: dict[str, BookView] = {}
 
     @property
     def stats(self) -> FeedStats:
@@ -247,6 +318,16 @@ class FakeFeed:
 
     def latest(self, book: str) -> TopOfBook | None:
         return self._latest.get(book)
+
+    def depth_view(self, book: str) -> BookView | None:
+        return self._views.get(book)
+
+    def set_view(self, book: str, view: BookView | None) -> None:
+        """Make ``view`` the book depth is measured on (None: no book)."""
+        if view is None:
+            self._views.pop(book, None)
+        else:
+            self._views[book] = view
 
     def link_state(self) -> LinkState:
         return self._link

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bitsodata.domain.book import OrderBook, PriceLevel, TopOfBook
+from bitsodata.domain.book import OrderBook, PriceLevel, Side, TopOfBook
+from bitsodata.domain.fullbook import REMOVED, BookDiff, OrderChange
 from bitsodata.errors import ApiError, PayloadError, RateLimitedError
 
 # Category 08 is throttling (documented with HTTP 420): 0801 rate limit, 0802 too many attempts.
@@ -166,12 +167,18 @@ class OrdersMessage:
 
 @dataclass(frozen=True, slots=True)
 class DiffOrdersMessage:
-    """A WebSocket ``diff-orders`` message (only the sequence matters to the monitor)."""
+    """A WebSocket ``diff-orders`` message: the order changes of one step of the book."""
 
-    book: str
-    sequence: int
+    diff: BookDiff
     sent: datetime | None
-    payload: tuple[dict[str, Any], ...]
+
+    @property
+    def book(self) -> str:
+        return self.diff.book
+
+    @property
+    def sequence(self) -> int:
+        return self.diff.sequence
 
 
 WsMessage = Control | OrdersMessage | DiffOrdersMessage
@@ -207,8 +214,35 @@ def parse_ws_message(text: str | bytes) -> WsMessage:
         payload = msg["payload"]
         if not isinstance(payload, list):
             raise PayloadError("diff-orders payload is not a list", book=book)
-        return DiffOrdersMessage(book, seq, sent, tuple(payload))
+        changes = tuple(c for e in payload if (c := parse_order_change(e, book)) is not None)
+        return DiffOrdersMessage(BookDiff(book, seq, changes), sent)
     return Control(kind)
+
+
+def parse_order_change(entry: Any, book: str) -> OrderChange | None:
+    """One ``diff-orders`` entry; None for a market order (price 0), which never rests.
+
+    The order leaves the book when ``s`` is ``cancelled``/``completed``, or ``a`` is absent or
+    zero (pre-2023 feeds had no ``s`` and signalled a removal only by leaving ``a`` out).
+    """
+    if not isinstance(entry, dict) or not isinstance(entry.get("o"), str):
+        raise PayloadError("diff-orders entry without an order id", book=book)
+    side_code = entry.get("t")
+    if side_code not in (0, 1) or isinstance(side_code, bool):
+        raise PayloadError("diff-orders entry without a side", book=book, value=side_code)
+    side: Side = "bid" if side_code == 0 else "ask"
+    gone = entry.get("s") in REMOVED or entry.get("a") is None
+    amount = None if gone else decimal_field(entry, "a")
+    if amount is not None and amount < 0:
+        raise PayloadError("negative amount", book=book, value=str(amount))
+    if gone and entry.get("r") is None:
+        return OrderChange(entry["o"], side, Decimal(0), None)
+    price = decimal_field(entry, "r")
+    if price < 0:
+        raise PayloadError("negative price", book=book, value=str(price))
+    if price == 0 and not gone:
+        return None
+    return OrderChange(entry["o"], side, price, None if amount == 0 else amount)
 
 
 def top_from_orders(message: OrdersMessage, received_at: float) -> TopOfBook:

@@ -1,4 +1,4 @@
-"""Bitso WebSocket client: subscribe ``orders`` per book, yield parsed messages, survive faults.
+"""Bitso WebSocket client: subscribe per book and channel, yield parsed messages, survive faults.
 
 A link is alive while it carries traffic (data or keep-alives; subscription acks alone prove
 nothing); silence for ``silence_seconds`` is a dead link. Every drop is followed by a reconnect
@@ -49,7 +49,7 @@ class Backoff:
 
 
 class BitsoWebSocket:
-    """One socket, ``orders`` for every book; ``stream()`` reconnects forever until stopped."""
+    """One socket, every channel for every book; ``stream()`` reconnects forever until stopped."""
 
     def __init__(
         self,
@@ -63,6 +63,7 @@ class BitsoWebSocket:
         stats: FeedStats | None = None,
         channel: str = "orders",
         connect_timeout: float = 10.0,
+        channels: Sequence[str] | None = None,
     ) -> None:
         self.url = url
         self.books = tuple(books)
@@ -71,7 +72,7 @@ class BitsoWebSocket:
         self.backoff = backoff or Backoff()
         self.rng = rng or random.Random()
         self.stats = stats if stats is not None else FeedStats()
-        self.channel = channel
+        self.channels = tuple(channels) if channels is not None else (channel,)
         self.connect_timeout = connect_timeout
         self.connected = False
         self.connected_at: float | None = None
@@ -127,7 +128,8 @@ class BitsoWebSocket:
             )
         try:
             for book in self.books:
-                await ws.send_json({"action": "subscribe", "book": book, "type": self.channel})
+                for channel in self.channels:
+                    await ws.send_json({"action": "subscribe", "book": book, "type": channel})
             self.connected = True
             self.connected_at = self.clock.now()
             event(log, "ws_connected", logging.INFO, url=self.url, books=len(self.books))

@@ -7,12 +7,13 @@ import contextlib
 import gc
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 
 from bitsodata.alerts.rules import RulesFile
 from bitsodata.alerts.sinks import LakeAlertLog, WebhookOutbox, build_sinks
 from bitsodata.clock import Clock, SystemClock
+from bitsodata.domain.depth import NotionalSize
 from bitsodata.domain.observation import Observation
 from bitsodata.exchange.feed import BitsoFeed
 from bitsodata.lake.storage import Storage, open_storage
@@ -28,23 +29,44 @@ TICK_LEAD = 0.004
 """The sampler wakes this early and lands on the whole second itself (see ``Sampler``)."""
 
 
-def lake_writer(storage: Storage, fmt: str, window_seconds: int) -> partial[str]:
-    """``write(book, window_start, rows)`` for the collector, bound to a store and a format."""
-    return partial(_write, storage, fmt, window_seconds)
+def lake_writer(
+    storage: Storage,
+    fmt: str,
+    window_seconds: int,
+    depth_sizes: Mapping[str, Sequence[NotionalSize]] | None = None,
+) -> partial[str]:
+    """``write(book, window_start, rows)`` for the collector, bound to a store and a format.
+
+    With ``depth_sizes`` every window also gets its ``depth/`` file (written first: the spread
+    file's key is what marks the window done, and a retry rewrites both identically).
+    """
+    return partial(_write, storage, fmt, window_seconds, depth_sizes)
 
 
 def _write(
     storage: Storage,
     fmt: str,
     window_seconds: int,
+    depth_sizes: Mapping[str, Sequence[NotionalSize]] | None,
     book: str,
     start: int,
     rows: Sequence[Observation],
 ) -> str:
     # Arrow loads with the first window file, in the writer's thread: not before the first tick
+    from bitsodata.lake.depthfile import write_depth_window
     from bitsodata.lake.windowfile import write_window
 
+    if depth_sizes is not None:
+        sizes = depth_sizes.get(book, ())
+        write_depth_window(storage, book, start, rows, sizes, fmt, window_seconds=window_seconds)
     return write_window(storage, book, start, rows, fmt, window_seconds=window_seconds)
+
+
+def depth_sizes(settings: Settings) -> dict[str, tuple[NotionalSize, ...]] | None:
+    """Sizes priced per watched book, or None when depth is off."""
+    if not settings.depth.enabled:
+        return None
+    return {book: settings.depth.sizes_of(book) for book in settings.monitor.books}
 
 
 def build_parts(settings: Settings, clock: Clock, *, live: bool) -> Parts:
@@ -64,9 +86,17 @@ def build_parts(settings: Settings, clock: Clock, *, live: bool) -> Parts:
     )
     view: TickView = LiveTable() if live else LogView()
     update_lag = UpdateLag(clock)
+    sizes = depth_sizes(settings)
+    feed = BitsoFeed(
+        settings.exchange,
+        mon.books,
+        clock,
+        on_update=update_lag,
+        depth=settings.depth if sizes is not None else None,
+    )
     return Parts(
-        feed=BitsoFeed(settings.exchange, mon.books, clock, on_update=update_lag),
-        write=lake_writer(storage, mon.format, mon.window_seconds),
+        feed=feed,
+        write=lake_writer(storage, mon.format, mon.window_seconds, sizes),
         journal=Journal(mon.journal_dir),
         rules=RulesFile(settings.alerts.rules_file),
         sinks=sinks,
@@ -75,6 +105,7 @@ def build_parts(settings: Settings, clock: Clock, *, live: bool) -> Parts:
         view=view,
         update_lag=update_lag,
         tick_lead=TICK_LEAD,
+        depth_sizes=sizes,
     )
 
 

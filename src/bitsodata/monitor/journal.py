@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, cast
 
+from bitsodata.domain.depth import DEPTH_SOURCES, DepthRow, DepthSource
 from bitsodata.domain.observation import STATUSES, Observation, Status
 from bitsodata.lake.storage import write_atomic
 from bitsodata.logs import event
@@ -48,7 +49,35 @@ def encode_row(obs: Observation) -> dict[str, Any]:
         "source": obs.source,
         "status": obs.status,
         "sequence": obs.sequence,
+    } | ({"depth": encode_depth(obs.depth)} if obs.depth is not None else {})
+
+
+def encode_depth(depth: DepthRow) -> dict[str, Any]:
+    """A depth row as JSON-ready values; null metrics are left out (absent = null)."""
+    return {
+        "source": depth.source,
+        "sequence": depth.sequence,
+        "received_at": depth.received_at,
+        "levels": [depth.levels_bid, depth.levels_ask],
+        "metrics": {k: str(v) for k, v in depth.metrics.items() if v is not None},
     }
+
+
+def decode_depth(data: dict[str, Any]) -> DepthRow:
+    """Inverse of ``encode_depth`` (the metrics present; readers treat absent ones as null)."""
+    source = data["source"]
+    if source not in DEPTH_SOURCES:
+        raise ValueError(f"unknown depth source {source!r}")
+    levels = data["levels"]
+    rcv = data.get("received_at")
+    return DepthRow(
+        source=cast(DepthSource, source),
+        sequence=data.get("sequence"),
+        received_at=float(rcv) if rcv is not None else None,
+        levels_bid=int(levels[0]),
+        levels_ask=int(levels[1]),
+        metrics={str(k): Decimal(str(v)) for k, v in data["metrics"].items()},
+    )
 
 
 def decode_row(data: dict[str, Any]) -> Observation:
@@ -70,6 +99,7 @@ def decode_row(data: dict[str, Any]) -> Observation:
         source=data.get("source"),
         status=cast(Status, status),
         sequence=data.get("sequence"),
+        depth=decode_depth(data["depth"]) if data.get("depth") is not None else None,
     )
 
 

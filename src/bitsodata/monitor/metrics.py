@@ -20,6 +20,7 @@ from bitsodata.domain.observation import STATUSES, Observation
 from bitsodata.domain.windows import window_start
 from bitsodata.exchange.feed import LinkState
 from bitsodata.exchange.stats import FeedStats
+from bitsodata.monitor.bookmetrics import FullBookCollector
 
 NAN = math.nan
 
@@ -162,6 +163,7 @@ class CollectorMetrics:
     def watch_feed(self, feed: FeedView) -> None:
         """Export the feed's link state and counters."""
         self.registry.register(FeedCollector(feed))
+        self.registry.register(FullBookCollector(feed))
 
     def observed(self, row: Observation) -> None:
         """One tick of one book (label children cached: this runs books x 1 Hz)."""

@@ -1,6 +1,7 @@
 """The collector: feed -> 1 Hz sampler -> journal -> windows -> lake, with alerts and metrics.
 
-Order on every tick: observe every book, journal the rows (durable), then feed the windows, the
+Order on every tick: observe every book (top of book, and its depth when full books are on),
+journal the rows (durable), then feed the windows, the
 alert rules, the data-quality checks, the metrics and the view. Window files and alert sinks are
 written by background tasks, so I/O never delays a tick.
 
@@ -19,7 +20,7 @@ import logging
 import math
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -29,12 +30,14 @@ from bitsodata.alerts.sinks import AlertSink
 from bitsodata.alerts.webhook import WebhookOutbox
 from bitsodata.clock import Clock
 from bitsodata.crashpoints import crash_point
+from bitsodata.domain.depth import NotionalSize
 from bitsodata.domain.observation import Observation
 from bitsodata.domain.windows import check_window_seconds, window_start
 from bitsodata.errors import ConfigError
 from bitsodata.exchange.feed import TopOfBookFeed
 from bitsodata.lake.layout import check_book
 from bitsodata.logs import event
+from bitsodata.monitor.depth import with_depth
 from bitsodata.monitor.http import MetricsServer
 from bitsodata.monitor.journal import Journal
 from bitsodata.monitor.latency import LoopStall, UpdateLag
@@ -99,6 +102,8 @@ class Parts:
     """The feed's ``on_update`` hook, when the feed was built with it (measurements)."""
     tick_lead: float = 0.0
     """``Sampler`` lead in seconds (real clock only): wake early, then land on the second."""
+    depth_sizes: Mapping[str, Sequence[NotionalSize]] | None = None
+    """Sizes priced per book when depth rows are on (None: no depth rows)."""
 
 
 class Collector:
@@ -344,6 +349,9 @@ class Collector:
         link = feed.link_state()
         stale_after = self.settings.stale_after_seconds
         rows = [observe(tick, feed.latest(b), link, stale_after, book=b) for b in self.books]
+        sizes = self.parts.depth_sizes
+        if sizes is not None:
+            rows = [with_depth(row, feed.depth_view(row.book), sizes) for row in rows]
         ws = self.settings.window_seconds
         self.parts.journal.append(window_start(tick, ws), tick, rows)
         self.assembler.add_many(rows)
