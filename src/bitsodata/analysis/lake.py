@@ -27,6 +27,8 @@ from bitsodata.lake.stats import DEFAULT_THRESHOLDS, SpreadStats, spread_stats_m
 Books = str | Sequence[str] | None
 """One book, several, or None for every book of the lake."""
 _STATUSES = ("ok", "stale", "missing", "crossed")
+_DEPTH_HEAD = {"best_bid", "best_ask", "mid"}
+"""Price columns of a depth row: prices, not liquidity metrics (left out of the means)."""
 _EVENT_TYPES = pa.schema(
     [
         ("kind", pa.string()),
@@ -149,6 +151,54 @@ class Lake:
                        arg_max(spread, observed_at) filter (where spread is not null) as "close",
                        avg(spread::decimal(38, 18))::double as mean,
                        {", ".join(counts)}
+                from rows group by book, _bucket
+            ) order by book, bucket_at
+        """
+        return self._query(rows, "rows", sql)
+
+    def depth(
+        self, books: Books = None, start: Instant | None = None, end: Instant | None = None
+    ) -> duckdb.DuckDBPyRelation:
+        """Liquidity rows (``depth/``: depth within x % of mid, imbalance, fills and slippage of
+        the configured sizes; see docs/depth.md) plus ``date``/``hour``, ordered by
+        ``observed_at`` then ``book``. A ``LakeError`` when the range has no depth files."""
+        chosen = self._books(books)
+        first, last = self._range(chosen, start, end)
+        rel = self._reader.relation(chosen, first, last, table=layout.DEPTH)
+        return rel.order("observed_at, book")
+
+    def resample_depth(
+        self,
+        interval: str | int = "1min",
+        books: Books = None,
+        start: Instant | None = None,
+        end: Instant | None = None,
+    ) -> duckdb.DuckDBPyRelation:
+        """One row per book and bucket: ``n_seconds``, the share of seconds measured on the exact
+        full book (``share_diff``), on the top-20 fallback (``share_orders``) or on no book
+        (``share_none``), and the mean of every metric column under its own name."""
+        seconds = parse_interval(interval)
+        chosen = self._books(books)
+        first, last = self._range(chosen, start, end)
+        rows = self._reader.relation(chosen, first, last, table=layout.DEPTH)
+        metrics = [
+            name
+            for name, kind in zip(rows.columns, rows.types, strict=True)
+            if str(kind) == "DOUBLE" and name not in _DEPTH_HEAD
+        ]
+        means = "".join(f", avg({_ident(m)}) as {_ident(m)}" for m in metrics)
+        sql = f"""
+            select book, to_timestamp(_bucket * {seconds}) as bucket_at, * exclude (book, _bucket)
+            from (
+                select book, epoch_us(observed_at) // {seconds * 1_000_000} as _bucket,
+                       count(*) as n_seconds,
+                       count(*) filter (where depth_source = 'diff')::double / count(*)
+                           as share_diff,
+                       count(*) filter (where depth_source = 'orders')::double / count(*)
+                           as share_orders,
+                       count(*) filter (where depth_source is null)::double / count(*)
+                           as share_none
+                       {means}
                 from rows group by book, _bucket
             ) order by book, bucket_at
         """

@@ -114,6 +114,9 @@ def stats_table(many: list[SpreadStats]) -> Table:
         table.add_row(
             f"seconds above {threshold} %", *(str(s.seconds_above[threshold]) for s in many)
         )
+    names = sorted({name for s in many for name in (s.depth or {})})
+    for name in names:  # liquidity, when the lake has depth rows
+        table.add_row(name.replace("_", " "), *(_num((s.depth or {}).get(name)) for s in many))
     return table
 
 
@@ -131,6 +134,7 @@ def _flat(data: dict[str, Any]) -> dict[str, Any]:
     flat = {k: v for k, v in data.items() if not isinstance(v, dict)}
     flat.update({f"spread_{k}": v for k, v in data["spread"].items()})
     flat.update({f"seconds_above_{k}": v for k, v in data["seconds_above"].items()})
+    flat.update(data.get("depth", {}))
     return flat
 
 

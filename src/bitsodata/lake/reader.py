@@ -108,13 +108,15 @@ class LakeReader:
         """SELECTs over ``files`` (files wholly inside the range need no row filter)."""
         windows, days, fetched = self._split(files, table)
         parts = []
+        # spread files share one schema; depth files have the columns of their book's sizes
+        union = "" if table == layout.SPREADS else ", union_by_name = true"
         if windows:  # Hive keys from the paths: DuckDB skips files by date/hour filters
             parts.append(
                 f"select * from read_parquet({_list(windows)}, "
-                f"hive_partitioning = true, hive_types = {_HIVE_TYPES})"
+                f"hive_partitioning = true, hive_types = {_HIVE_TYPES}{union})"
             )
         if days:
-            parts.append(_with_partitions(f"read_parquet({_list(days)})"))
+            parts.append(_with_partitions(f"read_parquet({_list(days)}{union})"))
         if fetched:
             parts.append(_with_partitions(self._register(self._decode(fetched, table))))
         return parts

@@ -3,8 +3,9 @@ seconds spent above each alert threshold (each row is one second)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +13,7 @@ import duckdb
 
 from bitsodata.domain.windows import iso_second
 from bitsodata.errors import LakeError
+from bitsodata.lake.layout import DEPTH
 from bitsodata.lake.query import resolve_books
 from bitsodata.lake.reader import LakeReader, check_range
 from bitsodata.lake.source import LakeSource
@@ -39,6 +41,10 @@ class SpreadStats:
     spread_p99: float | None
     spread_max: float | None
     seconds_above: dict[Decimal, int]
+    depth: dict[str, float | None] | None = None
+    """Liquidity over the same seconds, when the lake has ``depth/`` rows: the median of depth
+    within 1 % of mid per side (base units), of each size's slippage (bp), and the share of
+    seconds measured on the exact full book (``exact_book_share``). None without depth rows."""
     """Threshold (percent) -> seconds whose spread was strictly above it."""
 
     @property
@@ -65,6 +71,7 @@ class SpreadStats:
                 "max": self.spread_max,
             },
             "seconds_above": {str(t): n for t, n in self.seconds_above.items()},
+            **({} if self.depth is None else {"depth": self.depth}),
         }
 
 
@@ -107,7 +114,33 @@ def spread_stats_many(
         }
     except duckdb.Error as exc:
         raise LakeError(f"cannot read the lake: {exc}") from exc
-    return [_stats(book, start, end, thresholds, found.get(book)) for book in chosen]
+    depth = _depth_medians(reader, chosen, start, end)
+    return [
+        replace(_stats(book, start, end, thresholds, found.get(book)), depth=depth.get(book))
+        for book in chosen
+    ]
+
+
+_MEDIAN = re.compile(r"^(depth_1pct_(bid|ask)_base|slippage_(buy|sell)_.+_bp)$")
+
+
+def _depth_medians(
+    reader: LakeReader, books: Sequence[str], start: int, end: int
+) -> dict[str, dict[str, float | None]]:
+    """Book -> liquidity medians over [start, end); empty when there are no depth rows."""
+    try:
+        rel = reader.relation(books, start, end, table=DEPTH)
+    except LakeError:
+        return {}  # a lake written before the depth table, or without full books
+    wanted = [c for c in rel.columns if _MEDIAN.match(c)]
+    figures = [f'median("{c}")' for c in wanted]
+    figures.append("count(*) filter (where depth_source = 'diff')::double / count(*)")
+    try:
+        rows = rel.aggregate("book, " + ", ".join(figures), "book").fetchall()
+    except duckdb.Error as exc:
+        raise LakeError(f"cannot read the depth table: {exc}") from exc
+    names = [*(f"median_{c}" for c in wanted), "exact_book_share"]
+    return {row[0]: dict(zip(names, row[1:], strict=True)) for row in rows}
 
 
 def _stats(
