@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -10,6 +11,9 @@ from bitsodata.report.model import (
     AlertEpisode,
     BookReport,
     Bucket,
+    DepthBucket,
+    DepthReport,
+    DepthSummary,
     HistogramBin,
     ReportData,
     RuleEpisodes,
@@ -105,16 +109,47 @@ def sample_book(book: str, start: datetime, seconds: int, base: float) -> BookRe
     return BookReport(book, series, bins, weekly, episodes, rules, stats)
 
 
+SAMPLE_SIZES = {"btc_mxn": ("0p1btc", "1btc"), "usd_mxn": ("1000usd",)}
+
+
+def sample_depth(book: str, series: tuple[Bucket, ...]) -> DepthReport:
+    """Depth following the spread's buckets inversely (a wide spread, a thin book)."""
+    sizes = SAMPLE_SIZES.get(book, ("1btc",))
+    buckets = tuple(
+        DepthBucket(
+            b.bucket_at,
+            b.n_seconds,
+            0.8,
+            2.0 / (1 + 10 * (b.mean or 0)),
+            1.5 / (1 + 10 * (b.mean or 0)),
+            {
+                f"slippage_{way}_{size}_bp": (b.mean or 0) * 50 * (k + 1) + (way == "sell")
+                for k, size in enumerate(sizes)
+                for way in ("buy", "sell")
+            },
+        )
+        for b in series
+    )
+    summary = DepthSummary(sum(b.n_seconds for b in series), 0.8, 1.25, 0.95, sizes[0], 6.5, 7.5)
+    return DepthReport(sizes, buckets, summary)
+
+
 def sample_report(
-    seconds: int = 7 * 86_400, books: tuple[str, ...] = ("btc_mxn", "usd_mxn")
+    seconds: int = 7 * 86_400,
+    books: tuple[str, ...] = ("btc_mxn", "usd_mxn"),
+    depth: tuple[str, ...] = (),
 ) -> ReportData:
+    """``depth``: the books that get a liquidity part (the others have no depth rows)."""
     bases = {"btc_mxn": 0.12, "usd_mxn": 0.05}
+    made = [sample_book(b, START, seconds, bases.get(b, 0.08)) for b in books]
     return ReportData(
         start=START,
         end=START + timedelta(seconds=seconds),
         interval=choose_interval(seconds),
         thresholds=THRESHOLDS,
         generated_at=datetime(2026, 12, 1, 10, 0, tzinfo=UTC),
-        books=tuple(sample_book(b, START, seconds, bases.get(b, 0.08)) for b in books),
+        books=tuple(
+            replace(b, depth=sample_depth(b.book, b.series)) if b.book in depth else b for b in made
+        ),
         lake="/data/lake",
     )

@@ -14,7 +14,7 @@ DAY = 86_400
 
 def test_a_week_report_draws_every_chart_offline(tmp_path: Path) -> None:
     path = tmp_path / "report.html"
-    path.write_text(render_report(sample_report(7 * DAY)))
+    path.write_text(render_report(sample_report(7 * DAY, depth=("btc_mxn", "usd_mxn"))))
     with open_report(path) as run:
         drawn = run.page.evaluate(CHARTS_DRAWN)
         shot = run.page.screenshot(full_page=True)
@@ -23,7 +23,8 @@ def test_a_week_report_draws_every_chart_offline(tmp_path: Path) -> None:
     assert run.console_errors == [] and run.page_errors == []
     kinds = {(c["book"], c["kind"]) for c in drawn}
     for book in ("btc_mxn", "usd_mxn"):
-        assert {(book, k) for k in ("spread", "quality", "histogram", "heatmap")} <= kinds
+        kinds_of_book = ("spread", "quality", "liquidity", "histogram", "heatmap")
+        assert {(book, k) for k in kinds_of_book} <= kinds
     for chart in drawn:
         assert chart["plotted"] and chart["svg"] >= 1 and chart["traces"] >= 1, chart
         assert chart["marks"] >= 1, chart
@@ -36,9 +37,11 @@ def test_a_short_report_has_no_heatmap_and_no_error(tmp_path: Path) -> None:
     with open_report(path) as run:
         drawn = run.page.evaluate(CHARTS_DRAWN)
         note = run.page.locator("text=Needs a range of three days or more").count()
+        no_depth = run.page.locator("text=No depth rows for this book in the range").count()
     assert run.requests == [] and run.console_errors == [] and run.page_errors == []
     assert sorted(c["kind"] for c in drawn) == ["histogram", "quality", "spread"]
     assert note == 1
+    assert no_depth == 2  # the liquidity table and the book's section
 
 
 def test_the_harness_sees_a_page_that_reaches_out(tmp_path: Path) -> None:

@@ -91,3 +91,54 @@ def test_unknown_book_and_empty_ranges_are_clear_errors(lake: analysis.Lake) -> 
         build_report_data(lake, None, _at(LAST), _at(FIRST))
     with pytest.raises(LakeError, match="no observation"):
         build_report_data(lake, None, _at(FIRST + 600), _at(FIRST + 1200))
+
+
+@pytest.fixture(scope="module")
+def depth_lake(tmp_path_factory: pytest.TempPathFactory) -> analysis.Lake:
+    root = write_lake(tmp_path_factory.mktemp("report-depth") / "lake", depth=True)
+    return analysis.open_lake(str(root))
+
+
+def test_liquidity_is_the_depth_table_over_every_second(depth_lake: analysis.Lake) -> None:
+    data = build_report_data(depth_lake, None, _at(FIRST), _at(LAST))
+    want = {s.book: s.depth for s in depth_lake.stats(None, FIRST, LAST)}
+    smallest = {"btc_mxn": "0p1btc", "usd_mxn": "1000usd"}
+    for book in data.books:
+        assert book.depth is not None
+        medians, summary = want[book.book], book.depth.summary
+        assert medians is not None
+        assert book.depth.sizes == tuple(
+            {"btc_mxn": ("0p1btc", "1btc"), "usd_mxn": ("1000usd", "10000usd")}[book.book]
+        )  # smallest first, whatever the configured order
+        assert summary.rows == 600 * len(WINDOW_STARTS)
+        assert summary.share_diff == approx(medians["exact_book_share"])
+        assert summary.median_bid_1pct == approx(medians["median_depth_1pct_bid_base"])
+        assert summary.median_ask_1pct == approx(medians["median_depth_1pct_ask_base"])
+        assert summary.median_ask_1pct < summary.median_bid_1pct  # the lake's asks are thinner
+        size = smallest[book.book]
+        assert summary.size == size
+        assert summary.median_slippage_buy == approx(medians[f"median_slippage_buy_{size}_bp"])
+        assert summary.median_slippage_sell == approx(medians[f"median_slippage_sell_{size}_bp"])
+        # the chart buckets are the series' buckets and hold every depth row
+        assert [b.bucket_at for b in book.depth.series] == [b.bucket_at for b in book.series]
+        assert sum(b.n_seconds for b in book.depth.series) == summary.rows
+        assert set(book.depth.series[0].slippage) == {
+            f"slippage_{w}_{s}_bp" for s in book.depth.sizes for w in ("buy", "sell")
+        }  # only the book's own sizes, not the other book's columns
+
+
+def test_chart_buckets_are_means_of_the_depth_rows(depth_lake: analysis.Lake) -> None:
+    start = WINDOW_STARTS[2]
+    data = build_report_data(depth_lake, ["btc_mxn"], _at(start), _at(start + 600))
+    (book,) = data.books
+    assert book.depth is not None and data.interval.seconds == 1
+    rows = depth_lake.depth("btc_mxn", start, start + 600)
+    stored = rows.project("depth_1pct_bid_base, depth_source").fetchall()
+    assert [b.bid_1pct for b in book.depth.series] == [bid for bid, _ in stored]
+    assert [b.share_diff for b in book.depth.series] == [float(s == "diff") for _, s in stored]
+    assert any(bid is None for bid, _ in stored)  # seconds without a book stay empty
+
+
+def test_a_lake_without_depth_rows_reports_no_liquidity(lake: analysis.Lake) -> None:
+    data = build_report_data(lake, None, _at(FIRST), _at(LAST))
+    assert [b.depth for b in data.books] == [None, None]

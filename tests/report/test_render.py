@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import json
 import re
 from datetime import timedelta
@@ -133,3 +134,48 @@ def test_rare_alerts_are_shaded_full_height_and_frequent_ones_only_in_their_lane
     names = [t["name"] for t in traces if t.get("yaxis") == "y2"]
     assert names.count("spread-0.5 firing") == 2  # its lane, and the full-height shading
     assert names.count("spread-0.1 firing") == 1  # firing all along: the lane only
+
+
+def test_books_with_depth_rows_get_a_liquidity_chart_and_the_others_say_why_not() -> None:
+    report = sample_report(DAY, depth=("btc_mxn",))
+    html = render_report(report)
+    ids = {s["id"] for s in _specs(html)}  # type: ignore[misc]
+    assert "liquidity-btc_mxn" in ids and "liquidity-usd_mxn" not in ids
+    section = html.split('id="book-usd_mxn"', 1)[1]
+    assert "No depth rows for this book in the range" in section
+    btc = re.search(
+        r'<table class="summary" id="liquidity">.*?<tr data-book="btc_mxn">(.*?)</tr>', html
+    )
+    assert btc
+    cells = dict(re.findall(r'data-field="([^"]+)" data-value="([^"]*)"', btc.group(1)))
+    summary = report.books[0].depth.summary  # type: ignore[union-attr]
+    assert json.loads(cells["depth.bid_1pct"]) == summary.median_bid_1pct
+    assert json.loads(cells["depth.ask_1pct"]) == summary.median_ask_1pct
+    assert json.loads(html_lib.unescape(cells["depth.size"])) == "0p1btc"
+    assert json.loads(cells["depth.slippage_buy"]) == summary.median_slippage_buy
+    assert json.loads(cells["depth.slippage_sell"]) == summary.median_slippage_sell
+
+
+def test_the_liquidity_chart_draws_both_sides_and_every_size_per_side() -> None:
+    report = sample_report(4 * DAY, depth=("btc_mxn", "usd_mxn"))
+    for book in report.books:
+        figure = charts.liquidity_figure(report, book)
+        assert figure is not None
+        go.Figure(figure)  # a valid plotly spec
+        names = [t["name"] for t in figure["data"]]
+        base = book.book.split("_")[0]
+        assert names[:2] == [f"bids within 1 % ({base})", f"asks within 1 % ({base})"]
+        sizes = book.depth.sizes  # type: ignore[union-attr]
+        assert names[2:] == [f"{w} {s} slippage (bp)" for s in sizes for w in ("buy", "sell")]
+        assert all(t.get("yaxis") == "y2" for t in figure["data"][2:])
+        bids = figure["data"][0]["y"]
+        assert None in bids  # the sample's missing buckets break the lines
+        assert len([y for y in bids if y is not None]) == len(book.series)
+
+
+def test_no_depth_at_all_means_no_liquidity_chart() -> None:
+    report = sample_report(DAY)
+    html = render_report(report)
+    assert not any(str(s["id"]).startswith("liquidity-") for s in _specs(html))
+    assert charts.liquidity_figure(report, report.books[0]) is None
+    assert html.count("No depth rows for this book in the range") == 2 * 2  # table and section

@@ -51,6 +51,7 @@ def test_report_in_chromium_matches_spread_stats(lake: Path, tmp_path: Path) -> 
     with open_report(out) as run:
         drawn = run.page.evaluate(CHARTS_DRAWN)
         summary = run.page.evaluate(SUMMARY_CELLS)
+        no_depth = run.page.locator("text=No depth rows for this book in the range").count()
         shot = run.page.screenshot(full_page=True)
         (tmp_path / "report.png").write_bytes(shot)
         colors = distinct_colors(run, shot)
@@ -59,6 +60,7 @@ def test_report_in_chromium_matches_spread_stats(lake: Path, tmp_path: Path) -> 
         (b, k) for b in BOOKS for k in ("spread", "quality", "histogram", "heatmap")
     }
     assert all(c["plotted"] and c["traces"] and c["marks"] for c in drawn), drawn
+    assert no_depth == 2 * len(BOOKS)  # a lake without depth/: the table and each section say so
     assert colors > 500
     assert [row["book"] for row in summary] == list(BOOKS)
     for row in summary:
@@ -70,6 +72,51 @@ def test_report_in_chromium_matches_spread_stats(lake: Path, tmp_path: Path) -> 
             _check_cell(cells, f"spread.{name}", value, fmt_spread(value))
         for threshold, seconds in want["seconds_above"].items():
             _check_cell(cells, f"seconds_above.{threshold}", seconds, fmt_count(seconds))
+
+
+@pytest.fixture(scope="module")
+def depth_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_lake(tmp_path_factory.mktemp("report-cli-depth") / "lake", depth=True)
+
+
+LIQUIDITY_CELLS = """
+() => Array.from(document.querySelectorAll("#liquidity tbody tr")).map((tr) => ({
+  book: tr.dataset.book,
+  text: tr.textContent,
+  cells: Object.fromEntries(Array.from(tr.querySelectorAll("td[data-field]")).map(
+    (td) => [td.dataset.field, td.dataset.value])),
+}))
+"""
+
+
+def test_liquidity_in_chromium_matches_the_depth_medians(depth_lake: Path, tmp_path: Path) -> None:
+    out = tmp_path / "depth.html"
+    args = ["spread", "report", "--lake", str(depth_lake), "--from", str(FIRST)]
+    result = runner.invoke(app, [*args, "--to", str(LAST), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    with open_report(out) as run:
+        drawn = run.page.evaluate(CHARTS_DRAWN)
+        liquidity = run.page.evaluate(LIQUIDITY_CELLS)
+        no_depth = run.page.locator("text=No depth rows").count()
+    assert run.requests == [] and run.console_errors == [] and run.page_errors == []
+    charts = {c["book"]: c for c in drawn if c["kind"] == "liquidity"}
+    assert sorted(charts) == list(BOOKS) and no_depth == 0
+    for chart in charts.values():  # two depth lines and two sizes a side, drawn
+        assert chart["plotted"] and chart["traces"] == 6 and chart["marks"] >= 6, chart
+    assert [row["book"] for row in liquidity] == list(BOOKS)
+    for row in liquidity:
+        want, cells = _stats(depth_lake, row["book"])["depth"], row["cells"]
+        size = json.loads(cells["depth.size"])
+        assert size == {"btc_mxn": "0p1btc", "usd_mxn": "1000usd"}[row["book"]]
+        pairs = {
+            "depth.bid_1pct": "median_depth_1pct_bid_base",
+            "depth.ask_1pct": "median_depth_1pct_ask_base",
+            "depth.slippage_buy": f"median_slippage_buy_{size}_bp",
+            "depth.slippage_sell": f"median_slippage_sell_{size}_bp",
+            "depth.share_diff": "exact_book_share",
+        }
+        for field, name in pairs.items():
+            assert json.loads(cells[field]) == approx(want[name]), field
 
 
 def test_books_and_thresholds_are_chosen_on_the_command_line(lake: Path, tmp_path: Path) -> None:

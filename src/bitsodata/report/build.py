@@ -26,6 +26,7 @@ from bitsodata.analysis.replay import STILL_FIRING, Bools, EpisodeArrays, replay
 from bitsodata.errors import LakeError
 from bitsodata.lake.source import sql_quote
 from bitsodata.lake.stats import DEFAULT_THRESHOLDS, SpreadStats
+from bitsodata.report.liquidity import DepthLake, depth_reports
 from bitsodata.report.model import (
     HEATMAP_MIN_SECONDS,
     MAX_LISTED_EPISODES,
@@ -48,7 +49,7 @@ class Relation(Protocol):
     def query(self, virtual_table_name: str, sql_query: str) -> Any: ...
 
 
-class AnalysisLake(Protocol):
+class AnalysisLake(DepthLake, Protocol):
     """The analysis API's lake (``bitsodata.analysis.open_lake``), as far as reports need it."""
 
     def books(self) -> list[str]: ...
@@ -348,6 +349,7 @@ def build_report_data(
     histograms, weeks = _shapes(rows.relation, _bin_edges(stats))
     if span < HEATMAP_MIN_SECONDS:
         weeks = {}
+    depths = depth_reports(lake, names, start, end, interval.name)
     replayed = list(rules or rules_for(thresholds))
     reports = []
     for book in names:
@@ -361,6 +363,7 @@ def build_report_data(
                 episodes=longest,
                 rules=summaries,
                 stats=stats[book].to_dict(),
+                depth=depths.get(book),
             )
         )
     return ReportData(

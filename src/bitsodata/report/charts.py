@@ -8,11 +8,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from bitsodata.report.model import BookReport, Bucket, Interval, ReportData
+from bitsodata.report.model import BookReport, Bucket, DepthBucket, Interval, ReportData
 
 Figure = dict[str, Any]
+B = TypeVar("B", Bucket, DepthBucket)
 
 THRESHOLD_COLORS = ("#2563eb", "#d97706", "#dc2626", "#7c3aed", "#0891b2", "#be185d")
 SEVERITY_COLORS = {"info": "#2563eb", "warning": "#d97706", "critical": "#dc2626"}
@@ -59,9 +60,9 @@ def _axis(title: str, **extra: Any) -> dict[str, Any]:
     return {"title": {"text": title}, "gridcolor": "#e2e8f0", "zeroline": False} | extra
 
 
-def with_gaps(series: Sequence[Bucket], interval: Interval) -> list[Bucket | None]:
+def with_gaps(series: Sequence[B], interval: Interval) -> list[B | None]:
     """The buckets with a ``None`` wherever buckets are absent, so lines break over gaps."""
-    out: list[Bucket | None] = []
+    out: list[B | None] = []
     step = timedelta(seconds=interval.seconds)
     for i, bucket in enumerate(series):
         if i and bucket.bucket_at - series[i - 1].bucket_at > step:
@@ -383,3 +384,65 @@ def heatmap_figure(book: BookReport) -> Figure | None:
         yaxis=_axis("", autorange="reversed"),
     )
     return {"data": data, "layout": layout}
+
+
+DEPTH_COLORS = {"bid": "#16a34a", "ask": "#dc2626"}
+SLIPPAGE_COLORS = ("#2563eb", "#7c3aed", "#0891b2", "#be185d", "#d97706", "#475569")
+
+
+def _line(name: str, xs: list[str | None], ys: list[float | None], **extra: Any) -> dict[str, Any]:
+    return {"type": "scatter", "mode": "lines", "name": name, "x": xs, "y": ys} | extra
+
+
+def liquidity_figure(report: ReportData, book: BookReport) -> Figure | None:
+    """Mean depth within 1 % of mid per side (base amount, left axis) and the mean slippage of
+    each size per side (basis points, right axis); None when the book has no depth rows."""
+    if book.depth is None:
+        return None
+    points = with_gaps(book.depth.series, report.interval)
+    xs = [None if b is None else plot_time(b.bucket_at) for b in points]
+    diff = [None if b is None else round(100 * b.share_diff, 1) for b in points]
+    base = book.book.split("_", 1)[0]
+    traces = []
+    for side, attr in (("bid", "bid_1pct"), ("ask", "ask_1pct")):
+        ys = [None if b is None else getattr(b, attr) for b in points]
+        traces.append(
+            _line(
+                f"{side}s within 1 % ({base})",
+                xs,
+                ys,
+                line={"width": 1.5, "color": DEPTH_COLORS[side]},
+                customdata=diff,
+                hovertemplate=f"{side} depth %{{y:.4g}} {base} "
+                "(%{customdata} % exact book)<extra></extra>",
+            )
+        )
+    ways = [(w, s) for s in book.depth.sizes for w in ("buy", "sell")]
+    for i, (way, size) in enumerate(ways):
+        column = f"slippage_{way}_{size}_bp"
+        ys = [None if b is None else b.slippage.get(column) for b in points]
+        traces.append(
+            _line(
+                f"{way} {size} slippage (bp)",
+                xs,
+                ys,
+                yaxis="y2",
+                line={
+                    "width": 1.2,
+                    "color": SLIPPAGE_COLORS[(i // 2) % len(SLIPPAGE_COLORS)],
+                    "dash": "solid" if way == "buy" else "dot",
+                },
+                hovertemplate=f"{way} {size} %{{y:.2f}} bp<extra></extra>",
+            )
+        )
+    layout = _layout(
+        300,
+        xaxis=_axis(
+            "time (UTC)", type="date", range=[plot_time(report.start), plot_time(report.end)]
+        ),
+        yaxis=_axis(f"depth within 1 % ({base})", rangemode="tozero"),
+        yaxis2=_axis("slippage (bp)", overlaying="y", side="right", rangemode="tozero")
+        | {"showgrid": False},
+    )
+    layout["margin"] = {"l": 64, "r": 64, "t": 12, "b": 40}
+    return {"data": traces, "layout": layout}

@@ -122,6 +122,46 @@ class RuleEpisodes:
 
 
 @dataclass(frozen=True)
+class DepthBucket:
+    """One chart bucket of a book's depth rows: means over the seconds measured in it."""
+
+    bucket_at: datetime
+    n_seconds: int
+    share_diff: float
+    """Share of the bucket's seconds measured on the exact book (``depth_source = "diff"``)."""
+    bid_1pct: float | None
+    """Mean base amount bid within 1 % of mid."""
+    ask_1pct: float | None
+    slippage: dict[str, float | None]
+    """``slippage_<buy|sell>_<size>_bp`` -> mean slippage in basis points."""
+
+
+@dataclass(frozen=True)
+class DepthSummary:
+    """Figures over every depth row of the range (never the chart buckets)."""
+
+    rows: int
+    share_diff: float
+    """Share of the rows measured on the exact book."""
+    median_bid_1pct: float | None
+    median_ask_1pct: float | None
+    size: str | None
+    """Label of the smallest size priced (``0p1btc``); None when the book has no sizes."""
+    median_slippage_buy: float | None
+    median_slippage_sell: float | None
+
+
+@dataclass(frozen=True)
+class DepthReport:
+    """The liquidity of one book: its sizes, the bucketed series and the range's summary."""
+
+    sizes: tuple[str, ...]
+    """Size labels priced on the book, smallest first (``0p1btc``, ``1btc``)."""
+    series: tuple[DepthBucket, ...]
+    summary: DepthSummary
+
+
+@dataclass(frozen=True)
 class BookReport:
     """Everything the report shows about one book."""
 
@@ -135,6 +175,8 @@ class BookReport:
     rules: tuple[RuleEpisodes, ...]
     stats: dict[str, Any]
     """``SpreadStats.to_dict()``: the same figures as ``spread stats --format json``."""
+    depth: DepthReport | None = None
+    """None when the lake holds no depth row of the book in the range (older lakes)."""
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,16 @@ def fmt_spread(value: float | None) -> str:
     return "-" if value is None else f"{value:.4f}"
 
 
+def fmt_amount(value: float | None) -> str:
+    """A base amount, five significant digits (``-`` when there is none)."""
+    return "-" if value is None else f"{value:,.5g}"
+
+
+def fmt_bp(value: float | None) -> str:
+    """Basis points, two decimals (``-`` when there is none)."""
+    return "-" if value is None else f"{value:.2f}"
+
+
 def fmt_count(value: int) -> str:
     return f"{value:,}"
 
@@ -109,6 +119,50 @@ def summary_table(report: ReportData) -> str:
         f'<table class="summary" id="summary"><thead><tr>{header}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
+
+
+NO_DEPTH = "No depth rows for this book in the range (the lake holds no depth/ files for it)."
+
+
+def liquidity_table(report: ReportData) -> str:
+    """One row per book: medians over every depth row of the range, each cell with its value."""
+    head = ["book", "depth rows", "exact book %", "bid depth 1 % (median)"]
+    head += ["ask depth 1 % (median)", "size", "buy slippage bp (median)"]
+    head += ["sell slippage bp (median)"]
+    rows = []
+    for book in report.books:
+        cells = [_cell(book.book, "book", book.book, cls="")]
+        if book.depth is None:
+            cells.append(f'<td colspan="{len(head) - 1}" class="note">{escape(NO_DEPTH)}</td>')
+        else:
+            d = book.depth.summary
+            cells += [
+                _cell(fmt_count(d.rows), "depth.rows", d.rows),
+                _cell(f"{100 * d.share_diff:.1f}", "depth.share_diff", d.share_diff),
+                _cell(fmt_amount(d.median_bid_1pct), "depth.bid_1pct", d.median_bid_1pct),
+                _cell(fmt_amount(d.median_ask_1pct), "depth.ask_1pct", d.median_ask_1pct),
+                _cell(d.size or "-", "depth.size", d.size, cls=""),
+                _cell(fmt_bp(d.median_slippage_buy), "depth.slippage_buy", d.median_slippage_buy),
+                _cell(
+                    fmt_bp(d.median_slippage_sell), "depth.slippage_sell", d.median_slippage_sell
+                ),
+            ]
+        rows.append(f'<tr data-book="{escape(book.book)}">{"".join(cells)}</tr>')
+    header = "".join(f"<th>{escape(h)}</th>" for h in head)
+    return (
+        f'<table class="summary" id="liquidity"><thead><tr>{header}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def _liquidity_panel(report: ReportData, book: BookReport, specs: list[dict[str, Any]]) -> str:
+    title = "Liquidity: depth within 1 % of mid and slippage"
+    figure = charts.liquidity_figure(report, book)
+    if figure is None:
+        return f'<div class="panel"><h3>{title}</h3><p class="note">{escape(NO_DEPTH)}</p></div>'
+    chart_id = f"liquidity-{book.book}"
+    specs.append({"id": chart_id, "figure": figure})
+    return f'<div class="panel"><h3>{title}</h3>{_chart(chart_id, "liquidity", book.book)}</div>'
 
 
 def _episode_summary(book: BookReport) -> str:
@@ -207,6 +261,8 @@ def book_section(report: ReportData, book: BookReport, specs: list[dict[str, Any
         parts.append("</div>")
         if kind == "heatmap":
             parts.append("</div>")
+        if kind == "quality":
+            parts.append(_liquidity_panel(report, book, specs))
     parts.append("<h3>Alert episodes (rules replayed over the range)</h3>")
     parts.append(_episode_summary(book))
     parts.append(_episode_list(book, report.end))
@@ -247,7 +303,10 @@ def render_report(report: ReportData) -> str:
         '<section class="summary-section"><h2>Summary</h2>'
         '<p class="note">Every stored second of the range (the same figures as '
         "<code>bitsodata spread stats</code>); spreads in percent.</p>"
-        f"{summary_table(report)}</section>"
+        f"{summary_table(report)}"
+        '<h3>Liquidity</h3><p class="note">Every depth row of the range: medians of the depth '
+        "within 1 % of mid (base amount) and of the slippage of the smallest size priced.</p>"
+        f"{liquidity_table(report)}</section>"
         f"{sections}</main>"
         f'<script type="application/json" id="report-charts">{payload}</script>'
         f"<script>{plotly_js()}</script><script>{BOOT}</script>"
