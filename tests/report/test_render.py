@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bitsodata.report import charts
-from bitsodata.report.model import MAX_POINTS, choose_interval
+from bitsodata.report.model import MAX_POINTS, choose_interval, size_text
 from bitsodata.report.render import fmt_duration, render_report
 from tests.report.sample import sample_report
 
@@ -166,11 +166,19 @@ def test_the_liquidity_chart_draws_both_sides_and_every_size_per_side() -> None:
         base = book.book.split("_")[0]
         assert names[:2] == [f"bids within 1 % ({base})", f"asks within 1 % ({base})"]
         sizes = book.depth.sizes  # type: ignore[union-attr]
-        assert names[2:] == [f"{w} {s} slippage (bp)" for s in sizes for w in ("buy", "sell")]
+        shown = [size_text(s) for s in sizes]
+        assert names[2:] == [f"{w} {s} slippage (bp)" for s in shown for w in ("buy", "sell")]
         assert all(t.get("yaxis") == "y2" for t in figure["data"][2:])
         bids = figure["data"][0]["y"]
         assert None in bids  # the sample's missing buckets break the lines
         assert len([y for y in bids if y is not None]) == len(book.series)
+
+
+@pytest.mark.parametrize(
+    ("label", "text"), [("0p1btc", "0.1 btc"), ("10000usd", "10000 usd"), ("1btc", "1 btc")]
+)
+def test_sizes_read_as_amount_and_currency(label: str, text: str) -> None:
+    assert size_text(label) == text
 
 
 def test_no_depth_at_all_means_no_liquidity_chart() -> None:

@@ -10,7 +10,14 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from bitsodata.report.model import BookReport, Bucket, DepthBucket, Interval, ReportData
+from bitsodata.report.model import (
+    BookReport,
+    Bucket,
+    DepthBucket,
+    Interval,
+    ReportData,
+    size_text,
+)
 
 Figure = dict[str, Any]
 B = TypeVar("B", Bucket, DepthBucket)
@@ -423,7 +430,7 @@ def liquidity_figure(report: ReportData, book: BookReport) -> Figure | None:
         ys = [None if b is None else b.slippage.get(column) for b in points]
         traces.append(
             _line(
-                f"{way} {size} slippage (bp)",
+                f"{way} {size_text(size)} slippage (bp)",
                 xs,
                 ys,
                 yaxis="y2",
@@ -432,7 +439,7 @@ def liquidity_figure(report: ReportData, book: BookReport) -> Figure | None:
                     "color": SLIPPAGE_COLORS[(i // 2) % len(SLIPPAGE_COLORS)],
                     "dash": "solid" if way == "buy" else "dot",
                 },
-                hovertemplate=f"{way} {size} %{{y:.2f}} bp<extra></extra>",
+                hovertemplate=f"{way} {size_text(size)} %{{y:.2f}} bp<extra></extra>",
             )
         )
     layout = _layout(

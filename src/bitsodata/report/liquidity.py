@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+import duckdb
+
 from bitsodata.errors import LakeError
 from bitsodata.report.model import DepthBucket, DepthReport, DepthSummary
 
@@ -119,8 +121,11 @@ def depth_reports(
     except LakeError:
         return {}  # no depth file in the range: the page says so per book
     sizes = _size_labels(rows.columns)
-    summaries = _summaries(rows, sizes)
-    series = _series(buckets, sizes)
+    try:
+        summaries = _summaries(rows, sizes)
+        series = _series(buckets, sizes)
+    except duckdb.Error as exc:
+        raise LakeError(f"cannot read the depth table: {exc}") from exc
     out = {}
     for book, (summary, own) in summaries.items():
         if not summary.rows:

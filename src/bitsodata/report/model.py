@@ -121,6 +121,12 @@ class RuleEpisodes:
     spans: tuple[tuple[datetime, datetime], ...]
 
 
+def size_text(label: str) -> str:
+    """``0p1btc`` -> ``0.1 btc``: a size label (the one in column names) as people read it."""
+    digits = len(label) - len(label.lstrip("0123456789p"))
+    return f"{label[:digits].replace('p', '.')} {label[digits:]}" if digits else label
+
+
 @dataclass(frozen=True)
 class DepthBucket:
     """One chart bucket of a book's depth rows: means over the seconds measured in it."""

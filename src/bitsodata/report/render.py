@@ -13,7 +13,7 @@ from html import escape
 from typing import Any
 
 from bitsodata.report import charts
-from bitsodata.report.model import BookReport, ReportData
+from bitsodata.report.model import BookReport, ReportData, size_text
 from bitsodata.report.style import CSS
 
 CSP = (
@@ -141,7 +141,7 @@ def liquidity_table(report: ReportData) -> str:
                 _cell(f"{100 * d.share_diff:.1f}", "depth.share_diff", d.share_diff),
                 _cell(fmt_amount(d.median_bid_1pct), "depth.bid_1pct", d.median_bid_1pct),
                 _cell(fmt_amount(d.median_ask_1pct), "depth.ask_1pct", d.median_ask_1pct),
-                _cell(d.size or "-", "depth.size", d.size, cls=""),
+                _cell(size_text(d.size) if d.size else "-", "depth.size", d.size, cls=""),
                 _cell(fmt_bp(d.median_slippage_buy), "depth.slippage_buy", d.median_slippage_buy),
                 _cell(
                     fmt_bp(d.median_slippage_sell), "depth.slippage_sell", d.median_slippage_sell
