@@ -130,7 +130,8 @@ def sample_depth(book: str, series: tuple[Bucket, ...]) -> DepthReport:
         )
         for b in series
     )
-    summary = DepthSummary(sum(b.n_seconds for b in series), 0.8, 1.25, 0.95, sizes[0], 6.5, 7.5)
+    rows = sum(b.n_seconds for b in series)
+    summary = DepthSummary(rows, rows, 0.8, 1.25, 0.95, sizes[0], 6.5, 7.5)
     return DepthReport(sizes, buckets, summary)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html as html_lib
 import json
 import re
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -179,6 +180,16 @@ def test_the_liquidity_chart_draws_both_sides_and_every_size_per_side() -> None:
 )
 def test_sizes_read_as_amount_and_currency(label: str, text: str) -> None:
     assert size_text(label) == text
+
+
+def test_depth_rows_without_any_measured_book_say_so_instead_of_an_empty_chart() -> None:
+    report = sample_report(DAY, books=("btc_mxn",), depth=("btc_mxn",))
+    (book,) = report.books
+    assert book.depth is not None
+    empty = replace(book.depth, summary=replace(book.depth.summary, measured=0))
+    html = render_report(replace(report, books=(replace(book, depth=empty),)))
+    assert not any(str(s["id"]).startswith("liquidity-") for s in _specs(html))
+    assert "no book measured in the range" in html
 
 
 def test_no_depth_at_all_means_no_liquidity_chart() -> None:

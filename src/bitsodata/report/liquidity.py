@@ -61,6 +61,7 @@ def _summary_sql(sizes: Sequence[str]) -> str:
     (a size is the book's when its ``filled_`` column holds a value)."""
     parts = [
         "count(*)::bigint",
+        "count(depth_source)::bigint",
         "count(*) filter (where depth_source = 'diff')::bigint",
         f"median({BID})",
         f"median({ASK})",
@@ -76,7 +77,8 @@ def _summary_sql(sizes: Sequence[str]) -> str:
 
 def _summaries(rel: Any, sizes: Sequence[str]) -> dict[str, tuple[DepthSummary, tuple[str, ...]]]:
     out = {}
-    for book, rows, diff, bid, ask, *rest in rel.query("d", _summary_sql(sizes)).fetchall():
+    found = rel.query("d", _summary_sql(sizes)).fetchall()
+    for book, rows, measured, diff, bid, ask, *rest in found:
         medians: dict[str, tuple[float | None, float | None]] = {}
         for i, size in enumerate(sizes):
             buy, sell, priced = rest[3 * i : 3 * i + 3]
@@ -85,7 +87,8 @@ def _summaries(rel: Any, sizes: Sequence[str]) -> dict[str, tuple[DepthSummary, 
         own = tuple(sorted(medians, key=lambda s: size_order(book, s)))
         first = own[0] if own else None
         buy, sell = medians[first] if first else (None, None)
-        summary = DepthSummary(int(rows), diff / rows if rows else 0.0, bid, ask, first, buy, sell)
+        share = diff / rows if rows else 0.0
+        summary = DepthSummary(int(rows), int(measured), share, bid, ask, first, buy, sell)
         out[book] = (summary, own)
     return out
 

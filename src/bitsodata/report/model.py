@@ -147,6 +147,8 @@ class DepthSummary:
     """Figures over every depth row of the range (never the chart buckets)."""
 
     rows: int
+    measured: int
+    """Rows with a book measured (exact or top-20 fallback); 0: the collector never had one."""
     share_diff: float
     """Share of the rows measured on the exact book."""
     median_bid_1pct: float | None

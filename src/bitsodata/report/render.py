@@ -122,6 +122,7 @@ def summary_table(report: ReportData) -> str:
 
 
 NO_DEPTH = "No depth rows for this book in the range (the lake holds no depth/ files for it)."
+NO_BOOK = "Depth rows, but no book measured in the range (the collector had no order book)."
 
 
 def liquidity_table(report: ReportData) -> str:
@@ -158,8 +159,9 @@ def liquidity_table(report: ReportData) -> str:
 def _liquidity_panel(report: ReportData, book: BookReport, specs: list[dict[str, Any]]) -> str:
     title = "Liquidity: depth within 1 % of mid and slippage"
     figure = charts.liquidity_figure(report, book)
-    if figure is None:
-        return f'<div class="panel"><h3>{title}</h3><p class="note">{escape(NO_DEPTH)}</p></div>'
+    if figure is None or book.depth is None or not book.depth.summary.measured:
+        note = NO_BOOK if book.depth is not None else NO_DEPTH
+        return f'<div class="panel"><h3>{title}</h3><p class="note">{escape(note)}</p></div>'
     chart_id = f"liquidity-{book.book}"
     specs.append({"id": chart_id, "figure": figure})
     return f'<div class="panel"><h3>{title}</h3>{_chart(chart_id, "liquidity", book.book)}</div>'
