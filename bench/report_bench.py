@@ -1,5 +1,6 @@
 """Report benchmark: ``spread report`` over 30 days x 2 books of 1 Hz rows (~5.2 M rows in 8,640
-ten-minute Parquet window files, from the lake benchmark's generator), target <= 5 s.
+ten-minute Parquet window files, from the lake benchmark's generator), target <= 5 s; then again
+with a ``depth/`` table beside it (one row a second per book, the default sizes' columns).
 
 Timed in-process (build the report data from the analysis API, render, write) on the window files,
 then again after each day is compacted, and once as the CLI's wall time. ``run(quick=True)`` uses
@@ -19,9 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from bench.lake_bench import BOOKS, DAY, START, WINDOW, _compact_all, _day_table
-from bitsodata.lake.layout import spread_window_key
+from bitsodata.domain.depth import parse_size
+from bitsodata.domain.windows import iso_second
+from bitsodata.lake.depthfile import depth_schema
+from bitsodata.lake.layout import spread_window_key, window_key
 from bitsodata.lake.windowfile import encode_table
 
 TARGET_S = 5.0
@@ -39,6 +45,48 @@ def generate(root: Path, days: int) -> int:
                 path = root / spread_window_key(book, START + day * DAY + i * WINDOW, "parquet")
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(encode_table(table.slice(i * WINDOW, WINDOW), "parquet"))
+    return rows
+
+
+DEPTH_SIZES = {"btc_mxn": ("0.1 btc", "1 btc"), "usd_mxn": ("1000 usd", "10000 usd")}
+
+
+def _depth_day(book: str, day_start: int, rng: np.random.Generator) -> pa.Table:
+    """A day of depth rows (the collector's schema for the default sizes) with random values."""
+    sizes = tuple(parse_size(s, book) for s in DEPTH_SIZES[book])
+    schema = depth_schema(sizes)
+    ticks = np.arange(day_start, day_start + DAY, dtype=np.int64)
+    roll = rng.random(DAY)
+    source = np.where(roll < 0.03, None, np.where(roll < 0.2, "orders", "diff"))
+    columns: dict[str, Any] = {
+        "orderbook_timestamp": pa.array([iso_second(int(t)) for t in ticks], pa.string()),
+        "book": pa.array([book] * DAY, pa.string()),
+        "observed_at": pa.array(ticks * 1_000_000).cast(schema.field("observed_at").type),
+        "depth_source": pa.array(source.tolist(), pa.string()),
+        "sequence": pa.array(ticks - day_start),
+        "received_at": pa.array(ticks * 1_000_000 - 200_000).cast(schema.field("received_at").type),
+        "age_ms": pa.array(np.full(DAY, 200, dtype=np.int64)),
+        "levels_bid": pa.array(np.full(DAY, 400, dtype=np.int64)),
+        "levels_ask": pa.array(np.full(DAY, 400, dtype=np.int64)),
+    }
+    for name in schema.names[len(columns) :]:
+        columns[name] = pa.array(rng.gamma(2.0, 5.0, DAY))
+    return pa.table(columns, schema=schema)
+
+
+def generate_depth(root: Path, days: int) -> int:
+    """Depth window files beside the spread files of ``generate``; returns the row count."""
+    rng = np.random.default_rng(11)
+    rows = 0
+    for book in BOOKS:
+        for day in range(days):
+            table = _depth_day(book, START + day * DAY, rng)
+            rows += table.num_rows
+            for i in range(DAY // WINDOW):
+                start = START + day * DAY + i * WINDOW
+                path = root / window_key("depth", book, start, "parquet")
+                path.parent.mkdir(parents=True, exist_ok=True)
+                pq.write_table(table.slice(i * WINDOW, WINDOW), path, compression="zstd")
     return rows
 
 
@@ -93,6 +141,8 @@ def run(quick: bool) -> list[dict[str, Any]]:
         _compact_all(root, days)
         done_s, _w = _median(root, out, end)
         cli_s = _cli_seconds(root, out, end)
+        generate_depth(root, days)
+        depth_s, with_depth = _median(root, out, end)
     size = f"{days} day(s) x {len(BOOKS)} books, {rows:,} rows, {rows // WINDOW:,} window files"
     load = os.getloadavg()[0]
     page = (
@@ -103,6 +153,12 @@ def run(quick: bool) -> list[dict[str, Any]]:
         _figure("spread report, window files only (median of 3)", raw_s, f"{size}; {page}"),
         _figure("spread report, days compacted (median of 3)", done_s, f"{size}; {page}"),
         _figure("spread report CLI, wall time incl. Python start-up", cli_s, f"{size}; compacted"),
+        _figure(
+            "spread report with depth/ beside spreads/ (median of 3)",
+            depth_s,
+            f"{size}, compacted, plus as many depth rows in {rows // WINDOW:,} window files; "
+            f"page {with_depth.size / 1e6:.1f} MB",
+        ),
     ]
 
 

@@ -101,25 +101,25 @@ def depth_lake(tmp_path_factory: pytest.TempPathFactory) -> analysis.Lake:
 
 def test_liquidity_is_the_depth_table_over_every_second(depth_lake: analysis.Lake) -> None:
     data = build_report_data(depth_lake, None, _at(FIRST), _at(LAST))
-    want = {s.book: s.depth for s in depth_lake.stats(None, FIRST, LAST)}
     smallest = {"btc_mxn": "0p1btc", "usd_mxn": "1000usd"}
     for book in data.books:
         assert book.depth is not None
-        medians, summary = want[book.book], book.depth.summary
-        assert medians is not None
+        summary, size = book.depth.summary, smallest[book.book]
         assert book.depth.sizes == tuple(
             {"btc_mxn": ("0p1btc", "1btc"), "usd_mxn": ("1000usd", "10000usd")}[book.book]
         )  # smallest first, whatever the configured order
-        assert summary.rows == 600 * len(WINDOW_STARTS)
+        rows = depth_lake.depth(book.book, FIRST, LAST).df()
+        assert summary.rows == len(rows) == 600 * len(WINDOW_STARTS)
+        assert summary.measured == rows["depth_source"].notna().sum()
         assert 0.95 * summary.rows < summary.measured < summary.rows  # ~3 % without a book
-        assert summary.share_diff == approx(medians["exact_book_share"])
-        assert summary.median_bid_1pct == approx(medians["median_depth_1pct_bid_base"])
-        assert summary.median_ask_1pct == approx(medians["median_depth_1pct_ask_base"])
+        assert summary.share_diff == approx((rows["depth_source"] == "diff").mean())
+        # medians over every row, straight from the stored rows
+        assert summary.median_bid_1pct == approx(rows["depth_1pct_bid_base"].median())
+        assert summary.median_ask_1pct == approx(rows["depth_1pct_ask_base"].median())
         assert summary.median_ask_1pct < summary.median_bid_1pct  # the lake's asks are thinner
-        size = smallest[book.book]
         assert summary.size == size
-        assert summary.median_slippage_buy == approx(medians[f"median_slippage_buy_{size}_bp"])
-        assert summary.median_slippage_sell == approx(medians[f"median_slippage_sell_{size}_bp"])
+        assert summary.median_slippage_buy == approx(rows[f"slippage_buy_{size}_bp"].median())
+        assert summary.median_slippage_sell == approx(rows[f"slippage_sell_{size}_bp"].median())
         # the chart buckets are the series' buckets and hold every depth row
         assert [b.bucket_at for b in book.depth.series] == [b.bucket_at for b in book.series]
         assert sum(b.n_seconds for b in book.depth.series) == summary.rows

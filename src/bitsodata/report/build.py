@@ -349,7 +349,8 @@ def build_report_data(
     histograms, weeks = _shapes(rows.relation, _bin_edges(stats))
     if span < HEATMAP_MIN_SECONDS:
         weeks = {}
-    depths = depth_reports(lake, names, start, end, interval.name)
+    medians = {book: s.depth for book, s in stats.items()}
+    depths = depth_reports(lake, names, start, end, interval.name, medians)
     replayed = list(rules or rules_for(thresholds))
     reports = []
     for book in names:

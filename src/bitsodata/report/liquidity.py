@@ -1,5 +1,6 @@
 """The liquidity part of a report: depth within 1 % and slippage per book, asked of the analysis
-API's depth table (``Lake.depth`` for the range's medians, ``Lake.resample_depth`` for the charts).
+API's depth table: ``Lake.resample_depth`` for the charts, ``Lake.stats`` for the medians over every
+row of the range.
 
 A lake without depth files for the range (written before the table existed) has no liquidity
 part: every book then says so instead of showing empty charts.
@@ -8,7 +9,8 @@ part: every book then says so instead of showing empty charts.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -26,7 +28,6 @@ _LABEL = re.compile(r"^(?P<amount>[0-9]+(?:p[0-9]+)?)(?P<currency>[a-z][a-z0-9]*
 class DepthLake(Protocol):
     """The analysis API's depth questions, as far as reports need them."""
 
-    def depth(self, books: Any = None, start: Any = None, end: Any = None) -> Any: ...
     def resample_depth(
         self, interval: str = "1min", books: Any = None, start: Any = None, end: Any = None
     ) -> Any: ...
@@ -56,97 +57,94 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', "") + '"'
 
 
-def _summary_sql(sizes: Sequence[str]) -> str:
-    """Per book over every row: counts, medians of depth and slippage, and which sizes it prices
-    (a size is the book's when its ``filled_`` column holds a value)."""
-    parts = [
-        "count(*)::bigint",
-        "count(depth_source)::bigint",
-        "count(*) filter (where depth_source = 'diff')::bigint",
-        f"median({BID})",
-        f"median({ASK})",
-    ]
-    for size in sizes:
-        for way in ("buy", "sell"):
-            parts.append(f"median({_ident(slippage_column(way, size))})")
-        parts.append(
-            f"count({_ident('filled_buy_' + size)}) + count({_ident('filled_sell_' + size)})"
-        )
-    return f"select book, {', '.join(parts)} from d group by book"
-
-
-def _summaries(rel: Any, sizes: Sequence[str]) -> dict[str, tuple[DepthSummary, tuple[str, ...]]]:
-    out = {}
-    found = rel.query("d", _summary_sql(sizes)).fetchall()
-    for book, rows, measured, diff, bid, ask, *rest in found:
-        medians: dict[str, tuple[float | None, float | None]] = {}
-        for i, size in enumerate(sizes):
-            buy, sell, priced = rest[3 * i : 3 * i + 3]
-            if priced:
-                medians[size] = (buy, sell)
-        own = tuple(sorted(medians, key=lambda s: size_order(book, s)))
-        first = own[0] if own else None
-        buy, sell = medians[first] if first else (None, None)
-        share = diff / rows if rows else 0.0
-        summary = DepthSummary(int(rows), int(measured), share, bid, ask, first, buy, sell)
-        out[book] = (summary, own)
-    return out
-
-
-def _series(rel: Any, sizes: Sequence[str]) -> dict[str, list[DepthBucket]]:
+def _series_sql(sizes: Sequence[str]) -> str:
     slips = [slippage_column(w, s) for s in sizes for w in ("buy", "sell")]
-    picked = ", ".join(_ident(c) for c in slips)
-    sql = (
-        f"select book, epoch(bucket_at), n_seconds, share_diff, {BID}, {ASK}"
-        f"{', ' + picked if picked else ''} from r order by book, bucket_at"
+    filled = [f"filled_{w}_{s}" for s in sizes for w in ("buy", "sell")]
+    picked = "".join(f", {_ident(c)}" for c in slips + filled)
+    return (
+        f"select book, epoch(bucket_at), n_seconds, share_diff, share_none, {BID}, {ASK}"
+        f"{picked} from r order by book, bucket_at"
     )
-    out: dict[str, list[DepthBucket]] = {}
-    for book, at, n, diff, bid, ask, *values in rel.query("r", sql).fetchall():
+
+
+@dataclass
+class _Book:
+    """One book's buckets as read, and what they say about its rows and sizes."""
+
+    buckets: list[DepthBucket] = field(default_factory=list)
+    rows: int = 0
+    measured: int = 0
+    priced: set[str] = field(default_factory=set)
+    """Sizes whose ``filled_`` columns hold a value: the book's own sizes."""
+
+
+def _read(rel: Any, sizes: Sequence[str]) -> dict[str, _Book]:
+    slips = [slippage_column(w, s) for s in sizes for w in ("buy", "sell")]
+    n = len(slips)
+    out: dict[str, _Book] = {}
+    for book, at, seconds, diff, none, bid, ask, *values in rel.query(
+        "r", _series_sql(sizes)
+    ).fetchall():
+        mine = out.setdefault(book, _Book())
+        mine.rows += int(seconds)
+        mine.measured += round(seconds * (1 - (none or 0.0)))
+        mine.priced |= {sizes[k // 2] for k, v in enumerate(values[n:]) if v is not None}
+        slippage = dict(zip(slips, values[:n], strict=True))
         bucket = DepthBucket(
-            datetime.fromtimestamp(at, UTC),
-            int(n),
-            diff or 0.0,
-            bid,
-            ask,
-            dict(zip(slips, values, strict=True)),
+            datetime.fromtimestamp(at, UTC), int(seconds), diff or 0.0, bid, ask, slippage
         )
-        out.setdefault(book, []).append(bucket)
+        mine.buckets.append(bucket)
     return out
+
+
+def _report(book: str, read: _Book, medians: Mapping[str, float | None]) -> DepthReport:
+    own = tuple(sorted(read.priced, key=lambda s: size_order(book, s)))
+    first = own[0] if own else None
+    columns = {slippage_column(w, s) for s in own for w in ("buy", "sell")}
+    buckets = tuple(
+        replace(b, slippage={k: v for k, v in b.slippage.items() if k in columns})
+        for b in read.buckets
+    )
+    summary = DepthSummary(
+        rows=read.rows,
+        measured=read.measured,
+        share_diff=medians.get("exact_book_share") or 0.0,
+        median_bid_1pct=medians.get(f"median_{BID}"),
+        median_ask_1pct=medians.get(f"median_{ASK}"),
+        size=first,
+        median_slippage_buy=medians.get(f"median_{slippage_column('buy', first)}")
+        if first
+        else None,
+        median_slippage_sell=medians.get(f"median_{slippage_column('sell', first)}")
+        if first
+        else None,
+    )
+    return DepthReport(own, buckets, summary)
 
 
 def depth_reports(
-    lake: DepthLake, books: Sequence[str], start: datetime, end: datetime, interval: str
+    lake: DepthLake,
+    books: Sequence[str],
+    start: datetime,
+    end: datetime,
+    interval: str,
+    medians: Mapping[str, Mapping[str, float | None] | None],
 ) -> dict[str, DepthReport]:
-    """Book -> its liquidity over [start, end); books without a depth row are left out."""
+    """Book -> its liquidity over [start, end); books without a depth row are left out.
+
+    ``medians`` are ``SpreadStats.depth`` of each book: the medians over every row, computed by
+    the lake in the same pass as the spread statistics (the buckets only feed the charts).
+    """
     try:
-        rows = lake.depth(list(books), start, end)
-        buckets = lake.resample_depth(interval, list(books), start, end)
+        rel = lake.resample_depth(interval, list(books), start, end)
     except LakeError:
         return {}  # no depth file in the range: the page says so per book
-    sizes = _size_labels(rows.columns)
     try:
-        summaries = _summaries(rows, sizes)
-        series = _series(buckets, sizes)
+        read = _read(rel, _size_labels(rel.columns))
     except duckdb.Error as exc:
         raise LakeError(f"cannot read the depth table: {exc}") from exc
-    out = {}
-    for book, (summary, own) in summaries.items():
-        if not summary.rows:
-            continue
-        kept = [
-            DepthBucket(
-                b.bucket_at,
-                b.n_seconds,
-                b.share_diff,
-                b.bid_1pct,
-                b.ask_1pct,
-                {
-                    slippage_column(w, s): b.slippage[slippage_column(w, s)]
-                    for s in own
-                    for w in ("buy", "sell")
-                },
-            )
-            for b in series.get(book, ())
-        ]
-        out[book] = DepthReport(own, tuple(kept), summary)
-    return out
+    return {
+        book: _report(book, mine, medians.get(book) or {})
+        for book, mine in read.items()
+        if mine.rows
+    }
