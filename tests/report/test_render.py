@@ -176,7 +176,8 @@ def test_the_liquidity_chart_draws_both_sides_and_every_size_per_side() -> None:
 
 
 @pytest.mark.parametrize(
-    ("label", "text"), [("0p1btc", "0.1 btc"), ("10000usd", "10000 usd"), ("1btc", "1 btc")]
+    ("label", "text"),
+    [("0p1btc", "0.1 btc"), ("10000usd", "10000 usd"), ("1btc", "1 btc"), ("5pen", "5 pen")],
 )
 def test_sizes_read_as_amount_and_currency(label: str, text: str) -> None:
     assert size_text(label) == text

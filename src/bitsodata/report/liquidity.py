@@ -18,11 +18,10 @@ from typing import Any, Protocol
 import duckdb
 
 from bitsodata.errors import LakeError
-from bitsodata.report.model import DepthBucket, DepthReport, DepthSummary
+from bitsodata.report.model import SIZE_LABEL, DepthBucket, DepthReport, DepthSummary
 
 BID, ASK = "depth_1pct_bid_base", "depth_1pct_ask_base"
 _SLIPPAGE = re.compile(r"^slippage_(buy|sell)_(?P<size>[a-z0-9]+)_bp$")
-_LABEL = re.compile(r"^(?P<amount>[0-9]+(?:p[0-9]+)?)(?P<currency>[a-z][a-z0-9]*)$")
 
 
 class DepthLake(Protocol):
@@ -40,7 +39,7 @@ def slippage_column(way: str, size: str) -> str:
 
 def size_order(book: str, label: str) -> tuple[int, Decimal, str]:
     """Sort key of a size label: sizes in the book's base currency first, then by amount."""
-    match = _LABEL.match(label)
+    match = SIZE_LABEL.match(label)
     if match is None:
         return (2, Decimal(0), label)
     base = book.split("_", 1)[0]

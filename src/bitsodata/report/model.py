@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -121,10 +122,16 @@ class RuleEpisodes:
     spans: tuple[tuple[datetime, datetime], ...]
 
 
+SIZE_LABEL = re.compile(r"^(?P<amount>[0-9]+(?:p[0-9]+)?)(?P<currency>[a-z][a-z0-9]*)$")
+"""A size's part of a column name: ``0p1btc``, ``10000usd`` (``domain.depth.NotionalSize``)."""
+
+
 def size_text(label: str) -> str:
     """``0p1btc`` -> ``0.1 btc``: a size label (the one in column names) as people read it."""
-    digits = len(label) - len(label.lstrip("0123456789p"))
-    return f"{label[:digits].replace('p', '.')} {label[digits:]}" if digits else label
+    match = SIZE_LABEL.match(label)
+    if match is None:
+        return label
+    return f"{match['amount'].replace('p', '.')} {match['currency']}"
 
 
 @dataclass(frozen=True)
