@@ -74,3 +74,13 @@ def test_spread_stats_without_depth_rows_has_no_depth(tmp_path: Path) -> None:
     collect(tmp_path / "lake", seconds=60)
     (only,) = open_lake(tmp_path / "lake").stats("btc_mxn")
     assert only.depth is None and "depth" not in only.to_dict()
+
+
+def test_spread_query_sees_the_depth_view(root: Path) -> None:
+    from bitsodata.lake.query import run_query
+
+    sql = (
+        "select s.book, count(*) from spreads s join depth d using (book, observed_at) "
+        "group by s.book order by s.book"
+    )
+    assert list(run_query(root, sql).rows) == [("btc_mxn", 3 * WS), ("usd_mxn", 3 * WS)]

@@ -168,10 +168,6 @@ def write_depth_window(
     window_seconds: int = 600,
 ) -> str:
     """Write one depth window file atomically (a rewrite replaces it); returns its key."""
-    if window_start % window_seconds:
-        raise WindowRejected(
-            "window start not aligned", window_start=window_start, window_seconds=window_seconds
-        )
     ordered = check_window(book, window_start, rows, window_seconds)
     key = window_key(DEPTH, book, window_start, check_format(fmt))
     storage.put(key, encode_depth_window(ordered, sizes, fmt))

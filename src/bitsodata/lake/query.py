@@ -7,7 +7,7 @@ on S3, downloads) only the files of those partitions; without limits the whole t
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,7 +77,8 @@ def lake_connection(
     start: int | None = None,
     end: int | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """An in-memory DuckDB with a ``spreads`` view of ``books`` in [start, end) (default: all)."""
+    """An in-memory DuckDB with ``spreads`` (and, where it exists, ``depth``) views of ``books``
+    in [start, end) (default: all)."""
     reader = LakeReader(source)
     try:
         chosen = resolve_books(reader, books)
@@ -86,6 +87,9 @@ def lake_connection(
             start = first if start is None else start
             end = last if end is None else end
         reader.relation(chosen, start, end).create_view("spreads")
+        # the liquidity table, where the collector kept full books (else only `spreads`)
+        with suppress(LakeError):
+            reader.relation(chosen, start, end, table=layout.DEPTH).create_view("depth")
         yield reader.con
     finally:
         reader.con.close()

@@ -288,7 +288,12 @@ def decode_window(data: bytes, fmt: str) -> list[Observation]:
 def check_window(
     book: str, window_start: int, rows: Sequence[Observation], window_seconds: int
 ) -> list[Observation]:
-    """The rows sorted by tick; refuses another book, ticks outside the window, repeated ticks."""
+    """The rows sorted by tick; refuses a window start off the window grid, another book, ticks
+    outside the window, repeated ticks (what every window writer checks first)."""
+    if window_start % window_seconds:
+        raise WindowRejected(
+            "window start not aligned", window_start=window_start, window_seconds=window_seconds
+        )
     check_book(book)
     end = window_start + window_seconds
     seen: set[int] = set()
@@ -315,10 +320,6 @@ def write_window(
     window_seconds: int = 600,
 ) -> str:
     """Write one window file atomically (a rewrite replaces it); returns its key."""
-    if window_start % window_seconds:
-        raise WindowRejected(
-            "window start not aligned", window_start=window_start, window_seconds=window_seconds
-        )
     ordered = check_window(book, window_start, rows, window_seconds)
     key = spread_window_key(book, window_start, check_format(fmt))
     storage.put(key, encode_window(ordered, fmt))
