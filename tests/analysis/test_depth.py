@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from bitsodata.analysis import open_lake
@@ -84,3 +85,26 @@ def test_spread_query_sees_the_depth_view(root: Path) -> None:
         "group by s.book order by s.book"
     )
     assert list(run_query(root, sql).rows) == [("btc_mxn", 3 * WS), ("usd_mxn", 3 * WS)]
+
+
+def test_compacted_depth_days_read_as_one_file_with_the_same_rows(
+    root: Path, tmp_path: Path
+) -> None:
+    import shutil
+    from datetime import UTC, datetime
+
+    from bitsodata.lake.layout import DEPTH
+    from bitsodata.orchestration.compaction import compact_depth_day
+
+    copy = tmp_path / "lake"
+    shutil.copytree(root, copy)
+    day_start = T0 - T0 % 86_400
+    before = open_lake(copy).depth(None, day_start, day_start + 86_400).df()
+    day = datetime.fromtimestamp(T0, tz=UTC).date()
+    done = compact_depth_day(LocalStorage(copy), "btc_mxn", day)
+    assert done.windows == 3 and done.rows == 3 * WS
+    lake = open_lake(copy)
+    files = lake._reader.files(["btc_mxn"], day_start, day_start + 86_400, table=DEPTH)
+    assert [f.daily for f in files] == [True]
+    after = lake.depth(None, day_start, day_start + 86_400).df()
+    pd.testing.assert_frame_equal(after, before, check_like=True)  # columns in any order

@@ -116,7 +116,8 @@ class LakeReader:
                 f"hive_partitioning = true, hive_types = {_HIVE_TYPES}{union})"
             )
         if days:
-            parts.append(_with_partitions(f"read_parquet({_list(days)}{union})"))
+            days_sql = f"read_parquet({_list(days)}, hive_partitioning = false{union})"
+            parts.append(_with_partitions(days_sql))
         if fetched:
             parts.append(_with_partitions(self._register(self._decode(fetched, table))))
         return parts

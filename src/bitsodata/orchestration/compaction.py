@@ -7,14 +7,16 @@ is due once its next midnight + a delay has passed, and stays due until each boo
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from bitsodata.lake.catalog import window_keys
-from bitsodata.lake.layout import SPREADS, check_book, daily_key, parse_window_key
+from bitsodata.lake.layout import DEPTH, SPREADS, check_book, daily_key, parse_window_key
 from bitsodata.lake.reader import WINDOWS_KEY
 from bitsodata.lake.storage import Storage
 from bitsodata.lake.windowfile import decode_table, encode_table
@@ -64,4 +66,21 @@ def compact_day(storage: Storage, book: str, day: date, fmt: str = "parquet") ->
     meta = {**(table.schema.metadata or {}), WINDOWS_KEY: str(len(keys)).encode()}
     key = daily_key(book, day, fmt)
     storage.put(key, encode_table(table.replace_schema_metadata(meta), fmt))
+    return CompactResult(book=book, day=day, key=key, windows=len(keys), rows=table.num_rows)
+
+
+def compact_depth_day(storage: Storage, book: str, day: date) -> CompactResult:
+    """The same for the ``depth/`` table (Parquet windows): one ``depth_daily/`` file per book-day.
+
+    A day with a CSV depth window is left as it is (its columns depend on the book's sizes)."""
+    keys = window_keys(storage, DEPTH, check_book(book), day)
+    if not keys or any(not key.endswith(".parquet") for key in keys):
+        return CompactResult(book=book, day=day, key=None, windows=0, rows=0)
+    tables = [pq.read_table(io.BytesIO(storage.get(key))) for key in keys]
+    table = pa.concat_tables(tables, promote_options="permissive").sort_by("observed_at")
+    meta = {**(tables[0].schema.metadata or {}), WINDOWS_KEY: str(len(keys)).encode()}
+    sink = io.BytesIO()
+    pq.write_table(table.replace_schema_metadata(meta), sink, compression="zstd")
+    key = daily_key(book, day, "parquet", table=DEPTH)
+    storage.put(key, sink.getvalue())
     return CompactResult(book=book, day=day, key=key, windows=len(keys), rows=table.num_rows)

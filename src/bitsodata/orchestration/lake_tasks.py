@@ -15,7 +15,12 @@ from bitsodata.lake.storage import Storage, open_storage
 from bitsodata.logs import event
 from bitsodata.orchestration.audit import AuditPolicy, AuditReport, audit_lake
 from bitsodata.orchestration.audit_alerts import publish_audit
-from bitsodata.orchestration.compaction import compact_day, compaction_day, needs_compaction
+from bitsodata.orchestration.compaction import (
+    compact_day,
+    compact_depth_day,
+    compaction_day,
+    needs_compaction,
+)
 from bitsodata.orchestration.runtime import epoch, jsonable
 from bitsodata.settings import Settings
 
@@ -89,4 +94,8 @@ def run_compaction(
     results = [compact_day(store, book, the_day, fmt) for book in settings.monitor.books]
     for result in results:
         event(log, "lake_compacted", book=result.book, day=str(the_day), rows=result.rows)
+    for book in settings.monitor.books:  # the liquidity table, where the collector wrote one
+        depth = compact_depth_day(store, book, the_day)
+        if depth.key is not None:
+            event(log, "lake_depth_compacted", book=book, day=str(the_day), rows=depth.rows)
     return {"day": the_day.isoformat(), "books": jsonable(results)}
