@@ -19,6 +19,10 @@ from bitsodata.alerts.webhook import WebhookOutbox, check_webhook_url, slack_bod
 from bitsodata.clock import FakeClock, SystemClock
 from bitsodata.errors import ConfigError
 from tests.alerts.helpers import T0, Records, firing
+from tests.fakes.credentials import fake_secret
+
+SECRET = fake_secret("webhook")
+"""The secret part of a webhook URL: made at run time (see tests/fakes/credentials.py)."""
 
 
 class Receiver:
@@ -207,7 +211,7 @@ async def test_delivery_failures_never_log_the_webhook_url(tmp_path: Path) -> No
     with socket.socket() as sock:  # a loopback port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    url = f"http://127.0.0.1:{port}/services/T000/B000/s3cr3t-token"
+    url = f"http://127.0.0.1:{port}/hook/{SECRET}"
     box = WebhookOutbox(url, tmp_path / "o", SystemClock(), min_backoff=0.01, max_backoff=0.02)
     box.publish(firing("a", "btc_mxn", T0))
     stop = asyncio.Event()
@@ -218,11 +222,8 @@ async def test_delivery_failures_never_log_the_webhook_url(tmp_path: Path) -> No
         await asyncio.wait_for(task, 2)
     failures = logged.events("alert_delivery_failed")
     assert len(failures) >= 2 and len(box.pending()) == 1  # kept for a later delivery
-    assert all("s3cr3t-token" not in str(fields) for fields in failures)
-    assert all("s3cr3t-token" not in r.getMessage() for r in logged.records)
-
-
-SECRET = "T000/B000/s3cr3t-token"
+    assert all(SECRET not in str(fields) for fields in failures)
+    assert all(SECRET not in r.getMessage() for r in logged.records)
 
 
 @pytest.mark.parametrize(
@@ -239,12 +240,12 @@ SECRET = "T000/B000/s3cr3t-token"
 def test_a_bad_webhook_url_is_refused_at_start_without_echoing_it(url: str, tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         WebhookOutbox(url, tmp_path / "o", SystemClock())
-    assert "alerts.webhook_url" in str(err.value) and "s3cr3t" not in str(err.value)
+    assert "alerts.webhook_url" in str(err.value) and SECRET not in str(err.value)
     assert not (tmp_path / "o").exists()
 
 
 def test_good_webhook_urls_pass() -> None:
-    for url in ("https://hooks.slack.com/services/T/B/x", "http://127.0.0.1:8080/hook"):
+    for url in (f"https://hooks.example.com/hook/{SECRET}", "http://127.0.0.1:8080/hook"):
         assert check_webhook_url(url) == url
 
 

@@ -20,8 +20,10 @@ from bitsodata.cli.edge import ErrorEdge
 from bitsodata.cli.main import app
 from tests.cli.outcome import error_line
 from tests.cli.test_help import all_commands
+from tests.fakes.credentials import fake_secret
 
-SECRET = "s3cr3t-Value-1234"
+SECRET = fake_secret("s3key")
+DB_PASSWORD = fake_secret("dbpass")
 
 
 @dataclass(frozen=True)
@@ -249,7 +251,7 @@ CASES: dict[str, Case] = {
     ),
     "erd-empty-db": case("warehouse", "erd", "--db", "empty.duckdb", says="holds no warehouse"),
     "ask-postgres-password": case(
-        *ACTIVE, "--db", "postgresql://u:pw-Secret@127.0.0.1:1/db", says="cannot connect"
+        *ACTIVE, "--db", f"postgresql://u:{DB_PASSWORD}@127.0.0.1:1/db", says="cannot connect"
     ),
     "sample-out-under-file": case(
         "warehouse", "sample", "--out", "afile/s", says="afile is a file"
@@ -311,7 +313,7 @@ def test_a_bad_invocation_is_one_clear_line_and_writes_nothing(
     line = error_line(result)
     assert bad.says in line, line
     assert "datetime." not in line and "pydantic" not in line and "input_value" not in line
-    assert "pw-Secret" not in result.output, "a password reached the output"
+    assert DB_PASSWORD not in result.output, "a password reached the output"
     assert snapshot(workdir) == before, "a refused command wrote something"
 
 

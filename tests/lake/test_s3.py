@@ -22,12 +22,13 @@ from bitsodata.lake.stats import spread_stats
 from bitsodata.lake.storage import open_storage
 from bitsodata.lake.windowfile import decode_window, write_window
 from bitsodata.settings import LakeSettings
+from tests.fakes.credentials import fake_secret
 from tests.lake.helpers import DAY0, window
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-SECRET = "s3cr3t-never-logged"
+SECRET = fake_secret("s3key")
 
 
 def _free_port() -> int:
