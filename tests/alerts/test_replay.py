@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
-from bitsodata.alerts.replay import parse_time, replay, replay_lake
+from bitsodata.alerts.replay import replay, replay_lake
 from bitsodata.alerts.rules import DEFAULT_RULES, Rule
-from bitsodata.errors import AlertError
 from bitsodata.lake.storage import MemoryStorage
 from bitsodata.lake.windowfile import write_window
 from tests.alerts.helpers import episode
@@ -56,21 +53,3 @@ def test_replay_limits_to_book_and_range_and_reports_open_alerts() -> None:
 def test_replay_of_nothing_is_empty() -> None:
     report = replay([], DEFAULT_RULES)
     assert report.observations == 0 and report.events == () and report.firing_seconds() == {}
-
-
-@pytest.mark.parametrize(
-    ("text", "epoch"),
-    [
-        ("1700000040", 1_700_000_040),
-        ("2023-11-14T22:14:00Z", 1_700_000_040),
-        ("2023-11-14T23:14:00+01:00", 1_700_000_040),
-        ("2023-11-14", 1_699_920_000),
-    ],
-)
-def test_parse_time(text: str, epoch: int) -> None:
-    assert parse_time(text) == epoch
-
-
-def test_parse_time_rejects_junk() -> None:
-    with pytest.raises(AlertError, match="not a time"):
-        parse_time("yesterday")

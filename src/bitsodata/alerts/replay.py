@@ -14,8 +14,6 @@ from bitsodata.alerts.engine import AlertEngine
 from bitsodata.alerts.events import FIRING, AlertEvent
 from bitsodata.alerts.rules import AnyRule, MetricRule
 from bitsodata.domain.observation import Observation
-from bitsodata.domain.windows import parse_instant
-from bitsodata.errors import AlertError
 from bitsodata.lake.depthread import iter_depth, with_stored_depth
 from bitsodata.lake.query import LakeSource, iter_observations, resolve_books
 from bitsodata.lake.reader import LakeReader
@@ -83,13 +81,3 @@ def replay_lake(
             reader.con.close()
         observations = with_stored_depth(observations, iter_depth(lake, books, start, end))
     return replay(observations, rules)
-
-
-def parse_time(text: str) -> int:
-    """Epoch seconds from ``1700000000``, ``2023-11-14``, or ISO-8601 (UTC unless an offset)."""
-    try:
-        return parse_instant(text)
-    except ValueError:
-        raise AlertError(
-            "not a time: use ISO-8601 like 2024-05-01T12:00:00Z or epoch seconds", value=text
-        ) from None

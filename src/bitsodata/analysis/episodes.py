@@ -1,17 +1,12 @@
-"""Alert episodes: when each rule held on each book. ``replay_episodes`` feeds rows through the
-live engine one by one (the reference); ``episodes_of`` reads the vectorised replay's arrays."""
+"""Alert episodes: when each rule held on each book, from the vectorised replay's arrays."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bitsodata.alerts.engine import AlertEngine
-from bitsodata.alerts.events import FIRING
 from bitsodata.alerts.rules import Rule
 from bitsodata.analysis.replay import STILL_FIRING, EpisodeArrays
-from bitsodata.domain.observation import Observation
 
 
 @dataclass(frozen=True)
@@ -44,38 +39,6 @@ def _at(tick: int) -> datetime:
     return datetime.fromtimestamp(tick, tz=UTC)
 
 
-@dataclass
-class _Open:
-    rule: Rule
-    since: int
-    fired: int
-    peak: float
-
-
-def replay_episodes(observations: Iterable[Observation], rules: Sequence[Rule]) -> list[Episode]:
-    """Feed the rows (in time order) through a fresh alert engine and pair FIRING/RESOLVED."""
-    by_name = {rule.name: rule for rule in rules}
-    engine = AlertEngine(rules)
-    open_: dict[tuple[str, str], _Open] = {}
-    done: list[Episode] = []
-    for obs in observations:
-        for event in engine.observe(obs):
-            if event.kind != "spread" or event.rule not in by_name:
-                continue
-            key = (event.rule, event.book)
-            if event.state == FIRING:
-                value = float(event.value) if event.value is not None else 0.0
-                open_[key] = _Open(by_name[event.rule], event.since, event.at, value)
-            elif key in open_:
-                done.append(_episode(open_.pop(key), event.book, event.at))
-        if obs.spread is not None:
-            for (_, book), spell in open_.items():
-                if book == obs.book:
-                    spell.peak = max(spell.peak, float(obs.spread))
-    done.extend(_episode(spell, book, None) for (_, book), spell in open_.items())
-    return sorted(done, key=lambda e: (e.started_at, e.book, e.rule))
-
-
 def episodes_of(rule: Rule, book: str, found: EpisodeArrays) -> list[Episode]:
     """Episodes from the arrays of ``analysis.replay.replay_rule``."""
     return [
@@ -91,16 +54,3 @@ def episodes_of(rule: Rule, book: str, found: EpisodeArrays) -> list[Episode]:
         )
         for i in range(len(found))
     ]
-
-
-def _episode(spell: _Open, book: str, ended: int | None) -> Episode:
-    return Episode(
-        rule=spell.rule.name,
-        book=book,
-        severity=spell.rule.severity,
-        threshold=float(spell.rule.above),
-        started_at=_at(spell.since),
-        fired_at=_at(spell.fired),
-        ended_at=None if ended is None else _at(ended),
-        peak_spread=spell.peak,
-    )

@@ -9,13 +9,11 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 import duckdb
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from bitsodata.alerts.rules import DEFAULT_RULES, Rule
 from bitsodata.analysis.episodes import Episode, episodes_of
-from bitsodata.analysis.replay import replay_rule
+from bitsodata.analysis.replay import REPLAY_COLUMNS, book_columns, replay_rule
 from bitsodata.analysis.times import Instant, parse_interval, to_epoch
 from bitsodata.errors import LakeError, LakeKeyMissing
 from bitsodata.lake import layout
@@ -247,18 +245,11 @@ class Lake:
         over the stored rows, exactly as the live engine would have fired and resolved them
         (replayed as numpy columns: a month of seconds in well under a second)."""
         chosen = list(rules if rules is not None else DEFAULT_RULES)
-        rows = self._rows(books, start, end).query(
-            "o",
-            "select book, epoch(observed_at)::bigint as tick, spread, "
-            "status = 'ok' and spread is not null as usable from o order by book, observed_at",
-        )
+        rows = self._rows(books, start, end).query("o", f"select {REPLAY_COLUMNS} from o")
         table = rows.to_arrow_table()
         found: list[Episode] = []
         for book in sorted(set(table.column("book").to_pylist())):
-            part = table.filter(pc.equal(table["book"], book))
-            ticks = part["tick"].to_numpy().astype(np.int64)
-            spread = part["spread"].to_numpy(zero_copy_only=False).astype(np.float64)
-            usable = part["usable"].to_numpy(zero_copy_only=False).astype(bool)
+            ticks, spread, usable = book_columns(table, book)
             for rule in (r for r in chosen if r.applies_to(book)):
                 found.extend(episodes_of(rule, book, replay_rule(ticks, spread, usable, rule)))
         return sorted(found, key=lambda e: (e.started_at, e.book, e.rule))

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from bitsodata.alerts.rules import Rule
 
@@ -24,6 +26,26 @@ Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
 STILL_FIRING = -1
+
+
+REPLAY_COLUMNS = (
+    "book, epoch(observed_at)::bigint as tick, spread, "
+    "status = 'ok' and spread is not null as usable"
+)
+"""The SELECT list of what a replay reads of each row (over a relation of lake rows)."""
+
+
+def book_columns(table: pa.Table, book: str) -> tuple[Ints, Floats, Bools]:
+    """(ticks, spread with NaN for null, usable) of one book of a ``REPLAY_COLUMNS`` table, in
+    time order."""
+    part = table.filter(pc.equal(table["book"], book))
+    ticks = part["tick"].to_numpy().astype(np.int64)
+    spread = part["spread"].to_numpy(zero_copy_only=False).astype(np.float64)
+    usable = part["usable"].to_numpy(zero_copy_only=False).astype(bool)
+    if len(ticks) > 1 and not (ticks[1:] >= ticks[:-1]).all():
+        order = np.argsort(ticks, kind="stable")
+        ticks, spread, usable = ticks[order], spread[order], usable[order]
+    return ticks, spread, usable
 
 
 @dataclass(frozen=True)

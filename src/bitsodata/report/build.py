@@ -19,10 +19,16 @@ import duckdb
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from bitsodata.alerts.rules import ALL_BOOKS, DEFAULT_RULES, Rule
-from bitsodata.analysis.replay import STILL_FIRING, Bools, EpisodeArrays, replay_rule
+from bitsodata.analysis.replay import (
+    REPLAY_COLUMNS,
+    STILL_FIRING,
+    Bools,
+    EpisodeArrays,
+    book_columns,
+    replay_rule,
+)
 from bitsodata.errors import LakeError
 from bitsodata.lake.source import sql_quote
 from bitsodata.lake.stats import DEFAULT_THRESHOLDS, SpreadStats
@@ -207,13 +213,6 @@ def _shapes(
     return histograms, weeks
 
 
-_COLUMNS = """
-select book, epoch(observed_at)::bigint as tick, spread, status = 'ok' and spread is not null
-       as usable
-from o
-"""
-
-
 @dataclass(frozen=True)
 class _Rows:
     """The four columns the histogram, heatmap and alert replay need, read from the lake once
@@ -227,21 +226,14 @@ class _Rows:
         cls, lake: AnalysisLake, books: Sequence[str], start: datetime, end: datetime
     ) -> _Rows:
         obs = lake.observations(list(books), start, end)
-        table = obs.query("o", _COLUMNS).to_arrow_table()
+        table = obs.query("o", f"select {REPLAY_COLUMNS} from o").to_arrow_table()
         con = duckdb.connect()
         con.register("report_rows", table)
         return cls(table, con.table("report_rows"))
 
     def book(self, book: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], Bools]:
         """(ticks, spread with NaN for null, usable) of one book, in time order."""
-        part = self.table.filter(pc.equal(self.table["book"], book))
-        ticks = part["tick"].to_numpy().astype(np.int64)
-        spread = part["spread"].to_numpy(zero_copy_only=False).astype(np.float64)
-        usable = part["usable"].to_numpy(zero_copy_only=False).astype(bool)
-        if len(ticks) > 1 and not (ticks[1:] >= ticks[:-1]).all():
-            order = np.argsort(ticks, kind="stable")
-            ticks, spread, usable = ticks[order], spread[order], usable[order]
-        return ticks, spread, usable
+        return book_columns(self.table, book)
 
 
 def _rule_episodes(
