@@ -21,8 +21,9 @@ from bitsodata.errors import LakeError
 from bitsodata.lake.s3 import S3Storage
 from bitsodata.lake.stats import spread_stats
 from bitsodata.lake.storage import LocalStorage
+from tests.fakes.s3 import Endpoint
 from tests.lake.collected import HOUR, START, collect
-from tests.lake.test_s3 import Endpoint, _settings, endpoint  # noqa: F401
+from tests.lake.test_s3 import _settings
 from tests.monitor.helpers import BOOKS
 
 SECONDS = 300
@@ -155,7 +156,7 @@ def test_bad_questions_are_clear_errors(root: Path, tmp_path: Path) -> None:
 
 def test_an_s3_lake_is_read_in_place_one_get_per_needed_file(
     root: Path,
-    endpoint: Endpoint,  # noqa: F811
+    endpoint: Endpoint,
     tmp_path: Path,
 ) -> None:
     settings = _settings(endpoint, tmp_path, "analysis")

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import logging
-import socket
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 from pydantic import SecretStr
 
 from bitsodata.errors import LakeError, LakeKeyMissing
@@ -23,65 +19,18 @@ from bitsodata.lake.storage import open_storage
 from bitsodata.lake.windowfile import decode_window, write_window
 from bitsodata.settings import LakeSettings
 from tests.fakes.credentials import fake_secret
+from tests.fakes.s3 import Endpoint
+from tests.fakes.s3 import client as s3_client
 from tests.lake.helpers import DAY0, window
 
 if TYPE_CHECKING:
-    from mypy_boto3_s3 import S3Client
+    pass
 
 SECRET = fake_secret("s3key")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Endpoint:
-    """A moto S3 server that can go down and come back on the same port (state is kept)."""
-
-    def __init__(self) -> None:
-        self.port = _free_port()
-        self.server: ThreadedMotoServer | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
-        self.server.start()
-
-    def stop(self) -> None:
-        assert self.server is not None
-        self.server.stop()
-        assert self.server._server is not None
-        self.server._server.server_close()  # release the port: connections are refused
-        self.server = None
-
-
-@pytest.fixture
-def endpoint() -> Iterator[Endpoint]:
-    ep = Endpoint()
-    ep.start()
-    yield ep
-    if ep.server is not None:
-        ep.stop()
-
-
-def _client(endpoint_url: str | None) -> S3Client:
-    """A plain boto3 client to set up and inspect the bucket behind the code under test."""
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
 def _settings(endpoint: Endpoint, tmp_path: Path, bucket: str) -> LakeSettings:
-    client = _client(endpoint.url)
+    client = s3_client(endpoint.url)
     client.create_bucket(Bucket=bucket)
     client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     return LakeSettings(
@@ -98,7 +47,7 @@ def _settings(endpoint: Endpoint, tmp_path: Path, bucket: str) -> LakeSettings:
 def _versions(settings: LakeSettings) -> Counter[str]:
     """How many times each key was PUT (the bucket is versioned)."""
     bucket = settings.url.removeprefix("s3://").split("/")[0]
-    answer = _client(settings.s3_endpoint_url).list_object_versions(Bucket=bucket)
+    answer = s3_client(settings.s3_endpoint_url).list_object_versions(Bucket=bucket)
     return Counter(v["Key"] for v in answer.get("Versions", []))
 
 
@@ -116,7 +65,7 @@ def test_s3_storage_contract(endpoint: Endpoint, tmp_path: Path) -> None:
         s3.get("spreads/none.parquet")
     assert SECRET not in repr(s3)
     # a missing bucket is a setup error, never mistaken for an absent key
-    no_bucket = S3Storage("s3://no-such-bucket/lake", _client(endpoint.url))
+    no_bucket = S3Storage("s3://no-such-bucket/lake", s3_client(endpoint.url))
     with pytest.raises(LakeError, match="bucket does not exist") as info:
         no_bucket.get("spreads/a.parquet")
     assert not isinstance(info.value, LakeKeyMissing)

@@ -16,7 +16,8 @@ from bitsodata.lake.storage import LocalStorage, MemoryStorage, open_storage
 from bitsodata.monitor.writer import check_lake_writable
 from bitsodata.settings import LakeSettings
 from tests.alerts.helpers import Records
-from tests.lake.test_s3 import Endpoint, _free_port, endpoint  # noqa: F401
+from tests.fakes.s3 import Endpoint
+from tests.fakes.s3 import free_port as _free_port
 from tests.monitor.helpers import BOOKS, T0, make_collector, top
 
 
@@ -46,7 +47,7 @@ def _s3(url: str, endpoint_url: str, tmp_path: Path) -> LakeSettings:
 
 
 def test_an_s3_bucket_that_does_not_exist_is_refused_at_start(
-    endpoint: Endpoint,  # noqa: F811
+    endpoint: Endpoint,
     tmp_path: Path,
 ) -> None:
     storage = open_storage(_s3("s3://no-such-bucket/lake", endpoint.url, tmp_path))

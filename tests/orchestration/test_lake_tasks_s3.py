@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from bitsodata.alerts.sinks import read_alert_log
 from bitsodata.errors import LakeAuditFailed, LakeUnavailable
@@ -17,29 +14,16 @@ from bitsodata.lake.s3 import S3Storage
 from bitsodata.orchestration.lake_tasks import run_audit, run_compaction, task_storage
 from bitsodata.orchestration.runtime import is_retryable
 from bitsodata.settings import Settings, load_settings
+from tests.fakes.s3 import free_port, running_s3
 from tests.orchestration.lakes import at, put_window
 
 BOOK = "btc_mxn"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    boto3.client(
-        "s3", endpoint_url=url, region_name="us-east-1",
-        aws_access_key_id="testing", aws_secret_access_key="testing",
-    ).create_bucket(Bucket="lake")  # fmt: skip
-    yield url
-    server.stop()
+    with running_s3("lake") as url:
+        yield url
 
 
 def s3_settings(endpoint: str, prefix: str) -> Settings:
@@ -77,7 +61,7 @@ def test_the_audit_and_compaction_work_on_an_s3_lake(endpoint: str) -> None:
 
 
 def test_an_unreachable_store_fails_the_audit_with_a_retryable_error() -> None:
-    settings = s3_settings(f"http://127.0.0.1:{_free_port()}", "down")
+    settings = s3_settings(f"http://127.0.0.1:{free_port()}", "down")
     with pytest.raises(LakeUnavailable) as failure:
         run_audit(settings, datetime(2024, 5, 29, 0, 40, tzinfo=UTC))
     assert is_retryable(failure.value)

@@ -3,43 +3,27 @@
 from __future__ import annotations
 
 import re
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 from typer.testing import CliRunner
 
 from bitsodata.cli.main import app
 from bitsodata.lake.storage import LocalStorage
 from bitsodata.orchestration.lake_tasks import task_storage
 from bitsodata.settings import load_settings
+from tests.fakes.s3 import running_s3
 from tests.report.lakes import FIRST, WINDOW_STARTS, write_lake
 
 runner = CliRunner()
 END = WINDOW_STARTS[2] + 600
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    boto3.client(
-        "s3", endpoint_url=url, region_name="us-east-1",
-        aws_access_key_id="testing", aws_secret_access_key="testing",
-    ).create_bucket(Bucket="lake")  # fmt: skip
-    yield url
-    server.stop()
+    with running_s3("lake") as url:
+        yield url
 
 
 def _summary(page: str) -> list[tuple[str, str]]:
