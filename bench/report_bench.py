@@ -23,12 +23,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from bench.lake_bench import BOOKS, DAY, START, WINDOW, _compact_all, _day_table
+from bench.lake_bench import BOOKS, DAY, START, WINDOW, _compact_all
 from bitsodata.domain.depth import parse_size
 from bitsodata.domain.windows import iso_second
+from bitsodata.lake import synthetic
 from bitsodata.lake.depthfile import depth_schema
-from bitsodata.lake.layout import spread_window_key, window_key
-from bitsodata.lake.windowfile import encode_table
+from bitsodata.lake.layout import window_key
+from bitsodata.lake.storage import LocalStorage
 
 TARGET_S = 5.0
 
@@ -36,16 +37,13 @@ TARGET_S = 5.0
 def generate(root: Path, days: int) -> int:
     """Parquet window files of both books over ``days`` days; returns the row count."""
     rng = np.random.default_rng(7)
-    rows = 0
+    storage = LocalStorage(root, durable=False)
     for book in BOOKS:
         for day in range(days):
-            table = _day_table(book, START + day * DAY, rng)
-            rows += table.num_rows
-            for i in range(DAY // WINDOW):
-                path = root / spread_window_key(book, START + day * DAY + i * WINDOW, "parquet")
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(encode_table(table.slice(i * WINDOW, WINDOW), "parquet"))
-    return rows
+            day_start = START + day * DAY
+            table = synthetic.day_table(book, day_start, rng)
+            synthetic.write_day(storage, table, book, day_start, WINDOW)
+    return len(BOOKS) * days * DAY
 
 
 DEPTH_SIZES = {"btc_mxn": ("0.1 btc", "1 btc"), "usd_mxn": ("1000 usd", "10000 usd")}
