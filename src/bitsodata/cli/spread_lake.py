@@ -56,7 +56,8 @@ def parse_range(start: str, end: str) -> tuple[int, int]:
     return first, last
 
 
-def _lake(lake: str | None) -> LakeSettings:
+def readable_lake_settings(lake: str | None) -> LakeSettings:
+    """The lake settings with ``--lake`` on top, refused when the lake cannot be read."""
     overrides: dict[str, Any] = {"lake": {"url": lake}} if lake else {}
     settings = STATE.settings(**overrides).lake
     guards.readable_lake(settings.url)
@@ -185,7 +186,7 @@ def query(
     last = None if end is None else parse_time(end, "--to")
     if first is not None and last is not None and last <= first:
         raise ConfigError("--to must be after --from")
-    result = run_query(_lake(lake), sql, books=chosen, start=first, end=last)
+    result = run_query(readable_lake_settings(lake), sql, books=chosen, start=first, end=last)
     if fmt is QueryFormat.csv:
         typer.echo(format_csv(result), nl=False)
     elif fmt is QueryFormat.json:
@@ -223,7 +224,7 @@ def stats(
     first, last = parse_range(start, end)
     chosen = [_check_book(book)] if book else parse_books(books)
     limits = parse_thresholds(thresholds)
-    found = spread_stats_many(_lake(lake), chosen, first, last, limits)
+    found = spread_stats_many(readable_lake_settings(lake), chosen, first, last, limits)
     if all(s.rows == 0 for s in found):
         raise LakeError(
             f"no observations of {', '.join(s.book for s in found)} from {start} to {end}"
@@ -250,7 +251,7 @@ def migrate(
     from bitsodata.lake.migrate import migrate_lake
     from bitsodata.lake.source import as_storage
 
-    result = migrate_lake(as_storage(_lake(lake)), dry_run=dry_run)
+    result = migrate_lake(as_storage(readable_lake_settings(lake)), dry_run=dry_run)
     verb = "would rewrite" if dry_run else "rewrote"
     typer.echo(
         f"{verb} {result.windows} window files; removed {result.daily_removed} old day files"

@@ -38,7 +38,7 @@ def report(
     from bitsodata import analysis
     from bitsodata.alerts.rules import Rule, load_rules
     from bitsodata.cli import guards
-    from bitsodata.cli.spread_lake import _lake, parse_books, parse_range
+    from bitsodata.cli.spread_lake import parse_books, parse_range, readable_lake_settings
     from bitsodata.lake.stats import parse_thresholds
     from bitsodata.report.write import format_written, write_report
 
@@ -46,7 +46,7 @@ def report(
     names = parse_books(books)
     limits = parse_thresholds(thresholds)
     guards.writable_file(out, "--out")
-    settings = _lake(lake)
+    settings = readable_lake_settings(lake)
     written = write_report(
         analysis.open_lake(settings),
         out,
