@@ -10,6 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bitsodata.alerts.events import AlertEvent
 from bitsodata.domain.observation import Observation
+from bitsodata.exchange.books import FullBooks
 from bitsodata.exchange.feed import FakeFeed
 from bitsodata.monitor.metrics import CollectorMetrics
 
@@ -33,6 +34,13 @@ CONTRACT = frozenset(
         "bitsodata_window_ok_ratio",
         "bitsodata_upload_queue_files",
         "bitsodata_collector_up",
+        "bitsodata_window_write_failures_total",
+        "bitsodata_alert_delivery_failures_total",
+        "bitsodata_alert_outbox_files",
+        "bitsodata_full_book_live",
+        "bitsodata_book_resyncs_total",
+        "bitsodata_book_diff_gaps_total",
+        "bitsodata_book_diff_duplicates_total",
     }
 )
 
@@ -41,12 +49,26 @@ _IDENT = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")
 _RANGE = re.compile(r"\[[^\]]*\]")
 
 
+class _FullBookFeed(FakeFeed):
+    """The fake feed keeping full books, as a collector with depth enabled does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.full_books = FullBooks(("btc_mxn",))
+
+
+class _Failures:
+    failures = 0
+
+
 def scraped_names() -> frozenset[str]:
     """Sample names on the collector's real ``/metrics`` text after one tick, alert and window."""
     metrics = CollectorMetrics()
-    feed = FakeFeed()
+    feed = _FullBookFeed()
     feed.stats.count_rest("order_book", "ok")
     metrics.watch_feed(feed)
+    metrics.watch_writer(_Failures())
+    metrics.watch_outbox(_Failures(), lambda: 0)
     tick = 1_716_940_800
     row = Observation(tick, "btc_mxn", Decimal("100"), Decimal("101"), Decimal("0.99"), None,
                       tick - 0.5, 500, "ws", "ok", 1)  # fmt: skip
