@@ -43,6 +43,17 @@ CONTRACT = frozenset(
         "bitsodata_book_diff_duplicates_total",
     }
 )
+CONDITIONAL = frozenset(
+    {
+        "bitsodata_alert_delivery_failures_total",  # with a webhook outbox
+        "bitsodata_alert_outbox_files",
+        "bitsodata_full_book_live",  # with full books ([depth] enabled)
+        "bitsodata_book_resyncs_total",
+        "bitsodata_book_diff_gaps_total",
+        "bitsodata_book_diff_duplicates_total",
+    }
+)
+"""Agreed metrics a collector exports only when the part behind them runs."""
 
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"|\'(?:[^\'\\]|\\.)*\'')
 _IDENT = re.compile(r"[A-Za-z_:][A-Za-z0-9_:]*")

@@ -45,6 +45,33 @@ def test_a_book_stale_or_missing_for_long_fires_per_book() -> None:
     ]
 
 
+def test_a_restored_alert_whose_condition_still_holds_stays_firing_until_it_clears() -> None:
+    engine = AlertEngine(())
+    before = QualityChecks(engine, stale_after=2, after=5, late_after=10)
+    fired = [e for i in range(12) for e in before.on_tick(T0 + i, link(T0 + 1.0), [
+        Observation.missing(T0 + i, "usd_mxn")])]  # fmt: skip
+    saved = engine.firing_quality()  # what the journal's alert state holds at a crash
+    assert sorted((e.rule, e.state) for e in fired) == [
+        ("book_stale", "FIRING"), ("stream_down", "FIRING")
+    ]  # fmt: skip
+    # the process restarts 100 s later: a new engine and new checks, the firing alerts restored
+    restarted = AlertEngine(())
+    restarted.restore(saved)
+    q = QualityChecks(restarted, stale_after=2, after=5, late_after=10)
+    events: list[AlertEvent] = []
+    for i in range(100, 110):
+        tick = T0 + i
+        connected = i >= 103  # connecting for 3 s, then the book is still missing until 106
+        rows = [_ok(tick, "usd_mxn") if i >= 106 else Observation.missing(tick, "usd_mxn")]
+        events += q.on_tick(tick, link(tick - 0.5 if connected else None), rows)
+    # no RESOLVED-then-FIRING again: each resolves once, when it is seen to clear, since it began
+    assert _states(events) == [
+        ("stream_down", "*", "RESOLVED", 103),
+        ("book_stale", "usd_mxn", "RESOLVED", 106),
+    ]
+    assert {e.since for e in events} == {e.since for e in saved}
+
+
 def test_late_window_fires_until_written() -> None:
     q = checks()
     late = [e for t in range(T0, T0 + 15) for e in q.window_pending(t, T0 + 2)]

@@ -171,6 +171,11 @@ class AlertEngine:
         """The FIRING event of every spread alert that has not resolved."""
         return tuple(t.firing for t in self._tracks.values() if t.firing is not None)
 
+    def quality_since(self, name: str, book: str) -> int | None:
+        """When the firing data-quality alert ``name`` on ``book`` began (None: not firing)."""
+        firing = self._quality.get((name, book))
+        return firing.since if firing is not None else None
+
     def firing_quality(self) -> tuple[AlertEvent, ...]:
         """The FIRING event of every data-quality alert that has not resolved."""
         return tuple(self._quality.values())

@@ -35,7 +35,12 @@ def link_alive(link: LinkView, tick: int, stale_after: float) -> bool:
 
 
 class QualityChecks:
-    """Remembers since when each condition holds; fires once it has held ``after`` seconds."""
+    """Remembers since when each condition holds; fires once it has held ``after`` seconds.
+
+    A condition seen again while its alert is firing (one restored after a restart) holds since
+    the alert began: it resolves when the condition is seen to clear, not because the hold timer
+    started afresh with the process.
+    """
 
     def __init__(
         self, engine: AlertEngine, *, stale_after: float, after: float, late_after: float
@@ -53,7 +58,7 @@ class QualityChecks:
         if link_alive(link, tick, self._stale_after):
             self._down_since = None
         elif self._down_since is None:
-            self._down_since = tick
+            self._down_since = self._began(STREAM_DOWN, ALL, tick)
         down = self._held(self._down_since, tick)
         message = (
             f"stream down since {iso_second(self._down_since)}"
@@ -65,12 +70,19 @@ class QualityChecks:
             events += self._book(row)
         return events
 
+    def _began(self, name: str, book: str, tick: int) -> int:
+        """Since when a condition seen at ``tick`` holds: since its firing alert began, if any."""
+        since = self._engine.quality_since(name, book)
+        return tick if since is None else min(since, tick)
+
     def _held(self, since: int | None, tick: int) -> bool:
         return since is not None and tick - since >= self._after
 
     def _book(self, row: Observation) -> list[AlertEvent]:
         if row.status in ("stale", "missing"):
-            since = self._bad_since.setdefault(row.book, row.tick)
+            since = self._bad_since.get(row.book)
+            if since is None:
+                since = self._bad_since[row.book] = self._began(BOOK_STALE, row.book, row.tick)
         else:
             self._bad_since.pop(row.book, None)
             since = None
