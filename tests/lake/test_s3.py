@@ -11,6 +11,7 @@ import pytest
 from pydantic import SecretStr
 
 from bitsodata.errors import LakeError, LakeKeyMissing
+from bitsodata.lake.catalog import books_in
 from bitsodata.lake.query import iter_observations, run_query
 from bitsodata.lake.queue import QueuedStorage
 from bitsodata.lake.s3 import S3Storage
@@ -69,6 +70,25 @@ def test_s3_storage_contract(endpoint: Endpoint, tmp_path: Path) -> None:
     with pytest.raises(LakeError, match="bucket does not exist") as info:
         no_bucket.get("spreads/a.parquet")
     assert not isinstance(info.value, LakeKeyMissing)
+
+
+def test_the_books_of_an_s3_lake_take_one_listing_of_folders_not_of_every_file(
+    endpoint: Endpoint, tmp_path: Path
+) -> None:
+    s3 = S3Storage.from_settings(_settings(endpoint, tmp_path, "folders"))
+    day = "date=2024-05-05/hour=0"
+    for i in range(1_100):  # more keys than one listing page holds
+        s3.put(f"spreads/btc_mxn/{day}/btc_mxn_{i:04d}.parquet", b"x")
+    s3.put(f"spreads/usd_mxn/{day}/usd_mxn_0000.csv", b"x")
+    s3.put("spreads/book=eth_mxn/hour=00/eth_mxn_0000.parquet", b"x")  # a version 1 file
+    lists: list[str] = []
+    s3._client.meta.events.register(
+        "before-send.s3.ListObjectsV2", lambda request, **_: lists.append(request.url)
+    )
+    assert books_in(s3) == ["btc_mxn", "eth_mxn", "usd_mxn"]
+    assert len(lists) == 1 and "delimiter=%2F" in lists[0]
+    assert s3.folders("spreads/btc_mxn/") == ["date=2024-05-05"]
+    assert s3.folders("nothing/") == []
 
 
 def test_outage_queues_locally_and_uploads_each_file_once(

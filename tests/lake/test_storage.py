@@ -36,6 +36,26 @@ def test_put_get_list_delete(storage: Storage) -> None:
         storage.get("spreads/book=btc_mxn/a.parquet")
 
 
+def test_folders_lists_one_level_of_folders_that_hold_files(storage: Storage) -> None:
+    storage.put("spreads/btc_mxn/date=2024-05-05/hour=0/a.parquet", b"A")
+    storage.put("spreads/usd_mxn/date=2024-05-05/b.csv", b"B")
+    storage.put("spreads/loose.parquet", b"C")  # a file, not a folder
+    storage.put("alerts/date=2024-05-05/alerts.jsonl", b"D")
+    assert storage.folders("spreads/") == ["btc_mxn", "usd_mxn"]
+    assert storage.folders("spreads/btc_mxn/") == ["date=2024-05-05"]
+    assert storage.folders("") == ["alerts", "spreads"]
+    assert storage.folders("depth/") == []
+
+
+def test_local_folders_skip_folders_without_a_lake_file(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    storage.put("spreads/btc_mxn/date=2024-05-05/a.parquet", b"A")
+    (tmp_path / "spreads" / "empty" / "date=2024-05-05").mkdir(parents=True)
+    (tmp_path / "spreads" / "torn").mkdir()
+    (tmp_path / "spreads" / "torn" / "a.parquet.tmp-1234").write_bytes(b"half")
+    assert storage.folders("spreads/") == ["btc_mxn"]
+
+
 def test_same_key_twice_replaces(storage: Storage) -> None:
     storage.put("spreads/x/w.csv", b"first")
     storage.put("spreads/x/w.csv", b"second, longer")

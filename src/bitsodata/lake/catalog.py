@@ -138,15 +138,12 @@ def _day_files(
 
 
 def books_in(storage: Storage, table: str = layout.SPREADS) -> list[str]:
-    """Books that have at least one file in ``table`` (either layout version)."""
+    """Books that have a folder of files in ``table`` (either layout version): one listing of
+    the table's folders, not of every file under them."""
     found: set[str] = set()
-    for key in storage.list(f"{table}/"):
-        if not key.endswith(_EXTS):
-            continue
-        folder = key.split("/")[1] if key.count("/") >= 2 else ""
-        book = folder.removeprefix("book=")
+    for folder in storage.folders(f"{table}/"):
         try:
-            found.add(layout.check_book(book))
+            found.add(layout.check_book(folder.removeprefix("book=")))
         except ValueError:
             continue
     return sorted(found)

@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote
 
 from bitsodata.clock import Clock, SystemClock
 from bitsodata.errors import LakeError, Transient
-from bitsodata.lake.storage import Storage, check_key, write_atomic
+from bitsodata.lake.storage import Storage, check_key, folders_of, write_atomic
 from bitsodata.logs import event
 
 log = logging.getLogger(__name__)
@@ -132,6 +132,10 @@ class QueuedStorage:
 
     def exists(self, key: str) -> bool:
         return key in self.pending_keys() or self.inner.exists(key)
+
+    def folders(self, prefix: str) -> list[str]:
+        queued = folders_of((k for k in self.pending_keys() if k.startswith(prefix)), prefix)
+        return sorted(set(queued) | set(self.inner.folders(prefix)))
 
     def list(self, prefix: str) -> list[str]:
         queued = {k for k in self.pending_keys() if k.startswith(prefix)}

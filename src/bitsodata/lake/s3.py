@@ -101,6 +101,18 @@ class S3Storage:
             return False
         return True
 
+    def folders(self, prefix: str) -> list[str]:
+        full = f"{self.prefix}/{prefix}" if self.prefix else prefix
+        names: set[str] = set()
+        with _translate(self.url, prefix):
+            pages = self._client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=full, Delimiter="/"
+            )
+            for page in pages:
+                for common in page.get("CommonPrefixes", []):
+                    names.add(common["Prefix"][len(full) :].rstrip("/"))
+        return sorted(n for n in names if n)
+
     def list(self, prefix: str) -> list[str]:
         full = f"{self.prefix}/{prefix}" if self.prefix else prefix
         keys: list[str] = []

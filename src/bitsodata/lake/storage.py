@@ -10,6 +10,7 @@ import contextlib
 import os
 import threading
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -37,6 +38,11 @@ class Storage(Protocol):
         """Whether an object is stored under ``key``."""
         ...
 
+    def folders(self, prefix: str) -> list[str]:
+        """The names of the folders directly under ``prefix`` (a folder path ending in ``/``)
+        that hold at least one key, sorted: one listing level, not every key below."""
+        ...
+
     def list(self, prefix: str) -> list[str]:
         """Every key starting with ``prefix`` (plain string prefix), sorted."""
         ...
@@ -44,6 +50,12 @@ class Storage(Protocol):
     def delete(self, key: str) -> None:
         """Remove ``key``; absent keys are ignored."""
         ...
+
+
+def folders_of(keys: Iterable[str], prefix: str) -> list[str]:
+    """The folder names directly under ``prefix`` among ``keys`` (for stores without listings
+    by level)."""
+    return sorted({k[len(prefix) :].split("/", 1)[0] for k in keys if "/" in k[len(prefix) :]})
 
 
 def check_key(key: str) -> str:
@@ -118,6 +130,14 @@ class LocalStorage:
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
 
+    def folders(self, prefix: str) -> list[str]:
+        base = self.root.joinpath(*[p for p in prefix.split("/") if p])
+        if not base.is_dir():
+            return []
+        return sorted(
+            entry.name for entry in base.iterdir() if entry.is_dir() and _holds_a_file(entry)
+        )
+
     def list(self, prefix: str) -> list[str]:
         # Walk only the deepest folder the prefix names, then filter by the string prefix.
         folder = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
@@ -136,6 +156,14 @@ class LocalStorage:
     def delete(self, key: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.path(key).unlink()
+
+
+def _holds_a_file(folder: Path) -> bool:
+    """Whether a lake file (not a temporary one) is anywhere under ``folder`` (stops at one)."""
+    for _dirpath, _dirs, files in os.walk(folder):
+        if any(_TMP_MARK not in name for name in files):
+            return True
+    return False
 
 
 class MemoryStorage:
@@ -160,6 +188,9 @@ class MemoryStorage:
 
     def exists(self, key: str) -> bool:
         return key in self.objects
+
+    def folders(self, prefix: str) -> list[str]:
+        return folders_of(self.list(prefix), prefix)
 
     def list(self, prefix: str) -> list[str]:
         with self._lock:
