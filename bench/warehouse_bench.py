@@ -317,7 +317,8 @@ def _scale_figures(
             "",
             None,
             baseline=base["load_s"],
-            notes=f"{full['rows']:,} rows; baseline = pandas read_csv; {_machine(full)}",
+            notes=f"{full['rows']:,} rows, {full['cpu_seconds']:.0f} s of CPU; baseline = pandas "
+            f"read_csv; {_machine(full)}",
         ),
         _fig(
             f"DuckDB bare read_csv scale {scale:g}",
