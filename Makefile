@@ -47,8 +47,8 @@ pytest: $(STAMP) system-deps ## The whole pytest suite
 
 test: check pytest ## Lint, types and every test
 
-bench: $(STAMP) ## Benchmarks: results in bench/results/ (JSON + markdown)
-	$(BIN)/python -m bench.run
+bench: $(STAMP) ## Benchmarks: results in bench/results/ (JSON + markdown); BENCH="warehouse lake" picks suites
+	$(BIN)/python -m bench.run $(BENCH)
 
 fmt: $(STAMP) ## Format and auto-fix
 	$(BIN)/ruff format src tests bench dags scripts

@@ -5,8 +5,9 @@
    files, `spread stats` and the alerts that fired and resolved, and writes the HTML report of the
    run (demo-work/spread-report.html).
 2. Warehouse (while the collector runs): generates sample snapshots, lands them as daily batches,
-   loads them day by day, answers the eight questions for a sample day and user, exports the CSVs
-   and draws the ERD into ./demo-work.
+   loads the older days as one history batch and the last days one by one (the same warehouse
+   as loading every day one by one, in a few seconds instead of a minute and a half), answers the
+   eight questions for a sample day and user, exports the CSVs and draws the ERD into ./demo-work.
 Nothing leaves the machine: the exchange is a local simulator on 127.0.0.1.
 """
 
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from bitsodata.lake.layout import parse_window_key
 from bitsodata.simulator.process import spawn_exchange
+from bitsodata.warehouse.landing.combine import combine_days
 
 ROOT = Path(__file__).resolve().parent.parent
 LAKE = ROOT / "demo-lake"
@@ -30,6 +32,7 @@ CLI = [sys.executable, "-m", "bitsodata"]
 COLLECT_SECONDS = 45
 WINDOW_SECONDS = 10
 DAY = "2022-03-15"
+DAILY_DAYS = 30  # the last days of the landing area, loaded one by one like daily runs
 
 
 def say(text: str) -> None:
@@ -136,13 +139,24 @@ def spread_report(start: int, end: int) -> Path:
 
 
 def warehouse_demo() -> None:
-    say("Warehouse: sample snapshots -> daily batches -> day-by-day load -> eight questions")
+    say("Warehouse: sample snapshots -> daily batches -> history + daily loads -> eight questions")
     src, landing, db = WORK / "source", WORK / "landing", WORK / "warehouse.duckdb"
-    for path in (src, landing, WORK / "export"):
+    history = WORK / "history"
+    for path in (src, landing, history, WORK / "export"):
         shutil.rmtree(path, ignore_errors=True)
     db.unlink(missing_ok=True)
     run("warehouse", "sample", "--out", str(src), "--seed", "1", "--scale", "0.05")
     run("warehouse", "land", "--source", str(src), "--out", str(landing), "--late-share", "0.02")
+    days = sorted(landing.glob("date=*"))
+    combine_days(days[:-DAILY_DAYS], history)
+    for folder in days[:-DAILY_DAYS]:
+        shutil.rmtree(folder)
+    print(
+        f"  {len(days) - DAILY_DAYS} older days joined into one history batch ({history.name}/);"
+        f" the last {DAILY_DAYS} stay daily batches",
+        flush=True,
+    )
+    run("warehouse", "load", "--batch", str(history), "--db", str(db))
     run("warehouse", "load", "--landing", str(landing), "--db", str(db))
     day, currency, user = _sample_subjects(db)
     say(f"The eight questions for {day} (the busiest deposit day) and user {user}")
