@@ -61,6 +61,10 @@ class LakeReader:
         """The folder of a local lake (read in place), else None."""
         return self.storage.root if isinstance(self.storage, LocalStorage) else None
 
+    def fetch(self, key: str) -> bytes:
+        """The bytes of ``key``, downloaded once per reader (counted in ``gets``)."""
+        return self._get(key)
+
     def _get(self, key: str) -> bytes:
         if key not in self._fetched:
             self._fetched[key] = self.storage.get(key)

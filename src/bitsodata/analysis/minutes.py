@@ -1,0 +1,201 @@
+"""Resampling at whole minutes from the per-minute rollups compaction writes (``spreads_minute/``),
+the raw rows filling in every second no current rollup covers: the same rows out as from the raw
+rows alone, read from 1,440 rows per book-day instead of 86,400.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from bitsodata.domain.windows import DAY_SECONDS
+from bitsodata.lake import layout
+from bitsodata.lake.catalog import day_windows
+from bitsodata.lake.reader import LakeReader
+from bitsodata.lake.rollup import (
+    MINUTE_US,
+    STATUSES,
+    above_column,
+    exact_mean,
+    held,
+    minute_sql,
+    rollup_info,
+)
+from bitsodata.lake.source import days_of, sql_quote
+from bitsodata.lake.stats import DEFAULT_THRESHOLDS
+
+_PARTS = [
+    "book", "_minute", "n_seconds", "n_spread", "first_at", "last_at", '"open"', "high", "low",
+    '"close"', "sum_spread", *(f"n_{s}" for s in STATUSES),
+    *(above_column(t) for t in DEFAULT_THRESHOLDS),
+]  # fmt: skip
+"""Columns of a per-minute partial, from a rollup file or from raw rows alike."""
+_NAMES = itertools.count()
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Whole minutes [start, end) of one book read from the rollup file ``key``."""
+
+    key: str
+    start: int
+    end: int
+
+    def whole_day(self) -> bool:
+        return self.end - self.start == DAY_SECONDS
+
+
+@dataclass(frozen=True)
+class MinutePlan:
+    """Rollup segments and the raw ranges (book, start, end) that fill in around them."""
+
+    segments: list[Segment]
+    raw: list[tuple[str, int, int]]
+
+
+def plan_minutes(reader: LakeReader, books: Sequence[str], start: int, end: int) -> MinutePlan:
+    """Per book and day: the day's whole minutes in [start, end) from its rollup when that is
+    current, every other second (edges, stale or missing rollups) from the raw rows."""
+    segments: list[Segment] = []
+    raw: list[tuple[str, int, int]] = []
+    for book in books:
+        for day in days_of(start, end):
+            first = (day.toordinal() - date(1970, 1, 1).toordinal()) * DAY_SECONDS
+            lo, hi = max(start, first), min(end, first + DAY_SECONDS)
+            seg = _segment(reader, book, day, -(-lo // 60) * 60, hi - hi % 60)
+            pieces = [(lo, hi)] if seg is None else [(lo, seg.start), (seg.end, hi)]
+            segments += [] if seg is None else [seg]
+            for a, b in pieces:
+                if a >= b:
+                    continue
+                if raw and raw[-1][0] == book and raw[-1][2] == a:
+                    raw[-1] = (book, raw[-1][1], b)  # one range across midnight
+                else:
+                    raw.append((book, a, b))
+    return MinutePlan(segments, raw)
+
+
+def _segment(reader: LakeReader, book: str, day: date, start: int, end: int) -> Segment | None:
+    if start >= end:
+        return None
+    key = layout.rollup_key(book, day)
+    schema = _schema(reader, key)
+    info = None if schema is None else rollup_info(schema)
+    if info is None or not held(DEFAULT_THRESHOLDS, info.thresholds):
+        return None
+    if info.windows != len(day_windows(reader.storage, layout.SPREADS, book, day)):
+        return None  # the day got (or lost) window files since: the rollup is stale
+    return Segment(key, start, end)
+
+
+def _schema(reader: LakeReader, key: str) -> pa.Schema | None:
+    root = reader.local_root
+    if root is not None:
+        path = root / key
+        return pq.read_schema(path) if path.is_file() else None
+    if not reader.storage.exists(key):
+        return None
+    return pq.read_schema(io.BytesIO(reader.fetch(key)))
+
+
+def resample_minutes(
+    reader: LakeReader,
+    books: Sequence[str],
+    start: int,
+    end: int,
+    seconds: int,
+    thresholds: Sequence[Decimal | float],
+) -> duckdb.DuckDBPyRelation | None:
+    """The ``Lake.resample`` rows of an interval of whole minutes and thresholds the rollups
+    hold, or None when no current rollup covers a minute of the range (read the rows then)."""
+    if seconds % 60 or not held(thresholds, DEFAULT_THRESHOLDS):
+        return None
+    plan = plan_minutes(reader, books, start, end)
+    if not plan.segments:
+        return None
+    sources = _rollup_sources(reader, plan.segments)
+    for book, a, b in plan.raw:
+        rows = reader.relation([book], a, b).project("book, observed_at, spread, status")
+        sources.append(minute_sql(_view(rows)))
+    parts = " union all ".join(f"select {', '.join(_PARTS)} from ({s})" for s in sources)
+    buckets = reader.con.sql(_bucket_sql(parts, seconds // 60, thresholds)).to_arrow_table()
+    mean = exact_mean(buckets.column("_sum"), buckets.column("_n").to_numpy())
+    table = buckets.append_column("mean", mean)
+    name = _register(reader, table)
+    return reader.con.sql(_final_sql(name, seconds, thresholds))
+
+
+def _view(rel: duckdb.DuckDBPyRelation) -> str:
+    name = f"_minute_rows_{next(_NAMES)}"
+    rel.create_view(name)
+    return name
+
+
+def _register(reader: LakeReader, table: pa.Table) -> str:
+    name = f"_minutes_{next(_NAMES)}"
+    reader.con.register(name, table)
+    return name
+
+
+def _rollup_sources(reader: LakeReader, segments: Sequence[Segment]) -> list[str]:
+    """SELECTs of the rollup rows of ``segments`` (a local lake's files are read in place)."""
+    select = f"select *, epoch_us(minute_at) // {MINUTE_US} as _minute from "
+    root = reader.local_root
+    if root is None:
+        tables = [_fetched(reader, s) for s in segments]
+        return [select + _register(reader, pa.concat_tables(tables))]
+    whole = [sql_quote((root / s.key).as_posix()) for s in segments if s.whole_day()]
+    out = [f"{select}read_parquet([{', '.join(whole)}])"] if whole else []
+    for s in (s for s in segments if not s.whole_day()):
+        out.append(
+            f"{select}read_parquet({sql_quote((root / s.key).as_posix())}) "
+            f"where minute_at >= to_timestamp({s.start}) and minute_at < to_timestamp({s.end})"
+        )
+    return out
+
+
+def _fetched(reader: LakeReader, segment: Segment) -> pa.Table:
+    table = pq.read_table(io.BytesIO(reader.fetch(segment.key)))
+    minutes = table.column("minute_at").cast(pa.int64()).to_numpy() // 1_000_000
+    keep = (minutes >= segment.start) & (minutes < segment.end)
+    return table.filter(pa.array(keep)).replace_schema_metadata(None)
+
+
+def _bucket_sql(parts: str, minutes: int, thresholds: Sequence[Decimal | float]) -> str:
+    counts = "".join(f", sum(n_{s})::bigint as n_{s}" for s in STATUSES)
+    above = "".join(
+        f", sum({above_column(t)})::bigint as _above_{i}" for i, t in enumerate(thresholds)
+    )
+    return f"""
+        select book, _minute // {minutes} as _bucket, sum(n_seconds)::bigint as n_seconds,
+               arg_min("open", first_at) as "open", max(high) as high, min(low) as low,
+               arg_max("close", last_at) as "close", sum(sum_spread) as _sum,
+               sum(n_spread)::bigint as _n{counts}{above}
+        from ({parts}) group by book, _bucket
+    """
+
+
+def _final_sql(name: str, seconds: int, thresholds: Sequence[Decimal | float]) -> str:
+    from bitsodata.analysis.lake import threshold_column
+
+    shares = [f"n_{s}::double / n_seconds as share_{s}" for s in STATUSES]
+    shares += [
+        f"_above_{i}::double / n_seconds as {threshold_column(t)}" for i, t in enumerate(thresholds)
+    ]
+    counts = ", ".join(f"n_{s}" for s in STATUSES)
+    return f"""
+        select book, to_timestamp(_bucket * {seconds}) as bucket_at, n_seconds, "open", high,
+               low, "close", mean, {counts}, {", ".join(shares)}
+        from {name} order by book, bucket_at
+    """
+
+
+__all__ = ["MinutePlan", "Segment", "plan_minutes", "resample_minutes"]
