@@ -129,15 +129,17 @@ class Lake:
         per-minute rollups (``spreads_minute/``) where those are current, the other seconds from
         the rows: the same rows out, bit for bit, as from the rows alone."""
         seconds = parse_interval(interval)
-        chosen = self._books(books)
-        first, last = self._range(chosen, start, end)
-        try:
-            minutes = resample_minutes(self._reader, chosen, first, last, seconds, thresholds)
-        except duckdb.Error as exc:
-            raise LakeError(f"cannot read the lake: {exc}") from exc
-        if minutes is not None:
-            return minutes
-        return self._resample_rows(self._reader.relation(chosen, first, last), seconds, thresholds)
+        with self._reader.snapshot():  # one walk of the lake's listings for the whole plan
+            chosen = self._books(books)
+            first, last = self._range(chosen, start, end)
+            try:
+                minutes = resample_minutes(self._reader, chosen, first, last, seconds, thresholds)
+            except duckdb.Error as exc:
+                raise LakeError(f"cannot read the lake: {exc}") from exc
+            if minutes is not None:
+                return minutes
+            rows = self._reader.relation(chosen, first, last)
+        return self._resample_rows(rows, seconds, thresholds)
 
     def _resample_rows(
         self,

@@ -170,6 +170,8 @@ def _fetched(reader: LakeReader, segment: Segment) -> pa.Table:
 
 
 def _bucket_sql(parts: str, minutes: int, thresholds: Sequence[Decimal | float]) -> str:
+    if minutes == 1:  # each minute comes from one source only: its row is its bucket
+        return _minute_buckets(parts, thresholds)
     counts = "".join(f", sum(n_{s})::bigint as n_{s}" for s in STATUSES)
     above = "".join(
         f", sum({above_column(t)})::bigint as _above_{i}" for i, t in enumerate(thresholds)
@@ -180,6 +182,16 @@ def _bucket_sql(parts: str, minutes: int, thresholds: Sequence[Decimal | float])
                arg_max("close", last_at) as "close", sum(sum_spread) as _sum,
                sum(n_spread)::bigint as _n{counts}{above}
         from ({parts}) group by book, _bucket
+    """
+
+
+def _minute_buckets(parts: str, thresholds: Sequence[Decimal | float]) -> str:
+    counts = "".join(f", n_{s}" for s in STATUSES)
+    above = "".join(f", {above_column(t)} as _above_{i}" for i, t in enumerate(thresholds))
+    return f"""
+        select book, _minute as _bucket, n_seconds, "open", high, low, "close",
+               sum_spread as _sum, n_spread as _n{counts}{above}
+        from ({parts})
     """
 
 
