@@ -82,8 +82,9 @@ def lakes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def rows(source: Any, *args: Any, **kw: Any) -> tuple[list[str], list[str], list[tuple[Any, ...]]]:
-    rel = open_lake(source).resample(*args, **kw)
-    return rel.columns, [str(t) for t in rel.types], rel.fetchall()
+    with open_lake(source) as lake:
+        rel = lake.resample(*args, **kw)
+        return rel.columns, [str(t) for t in rel.types], rel.fetchall()
 
 
 INTERVALS = [60, 120, 300, 600, 900, 3600, 7200, 14_400, 86_400, 1, 30, 90, 150]

@@ -13,10 +13,12 @@ from datetime import date
 from decimal import Decimal
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bitsodata.domain.windows import DAY_SECONDS
+from bitsodata.errors import LakeKeyMissing
 from bitsodata.lake import layout
 from bitsodata.lake.catalog import day_windows
 from bitsodata.lake.reader import LakeReader
@@ -97,13 +99,18 @@ def _segment(reader: LakeReader, book: str, day: date, start: int, end: int) -> 
 
 
 def _schema(reader: LakeReader, key: str) -> pa.Schema | None:
+    """The schema of a rollup file; None when it is absent or unreadable (a rollup is a cache:
+    the rows still answer)."""
     root = reader.local_root
-    if root is not None:
-        path = root / key
-        return pq.read_schema(path) if path.is_file() else None
-    if not reader.storage.exists(key):
+    try:
+        if root is not None:
+            path = root / key
+            return pq.read_schema(path) if path.is_file() else None
+        return pq.read_schema(io.BytesIO(reader.fetch(key)))
+    except LakeKeyMissing:
         return None
-    return pq.read_schema(io.BytesIO(reader.fetch(key)))
+    except (OSError, pa.ArrowException):
+        return None
 
 
 def resample_minutes(
@@ -118,40 +125,60 @@ def resample_minutes(
     hold, or None when no current rollup covers a minute of the range (read the rows then)."""
     if seconds % 60 or not held(thresholds, DEFAULT_THRESHOLDS):
         return None
+    if len({float(t) for t in thresholds}) < len(thresholds):
+        return None  # a threshold asked twice: two columns of one name, which Arrow refuses
     plan = plan_minutes(reader, books, start, end)
     if not plan.segments:
         return None
-    sources = _rollup_sources(reader, plan.segments)
-    for book, a, b in plan.raw:
-        rows = reader.relation([book], a, b).project("book, observed_at, spread, status")
-        sources.append(minute_sql(_view(rows)))
-    parts = " union all ".join(f"select {', '.join(_PARTS)} from ({s})" for s in sources)
-    buckets = reader.con.sql(_bucket_sql(parts, seconds // 60, thresholds)).to_arrow_table()
-    mean = exact_mean(buckets.column("_sum"), buckets.column("_n").to_numpy())
-    table = buckets.append_column("mean", mean)
-    name = _register(reader, table)
-    return reader.con.sql(_final_sql(name, seconds, thresholds))
+    scratch = _Scratch(reader.con)
+    try:
+        sources = _rollup_sources(reader, plan.segments, scratch)
+        for book, a, b in plan.raw:
+            rows = reader.relation([book], a, b).project("book, observed_at, spread, status")
+            sources.append(minute_sql(scratch.view(rows)))
+        parts = " union all ".join(f"select {', '.join(_PARTS)} from ({s})" for s in sources)
+        buckets = reader.con.sql(_bucket_sql(parts, seconds // 60, thresholds)).to_arrow_table()
+    finally:
+        scratch.drop()
+    return reader.con.from_arrow(_finish(buckets, seconds, thresholds))
 
 
-def _view(rel: duckdb.DuckDBPyRelation) -> str:
-    name = f"_minute_rows_{next(_NAMES)}"
-    rel.create_view(name)
-    return name
+class _Scratch:
+    """Views and tables one resample needs until its buckets are computed."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.views: list[str] = []
+        self.tables: list[str] = []
+
+    def view(self, rel: duckdb.DuckDBPyRelation) -> str:
+        name = f"_minute_rows_{next(_NAMES)}"
+        rel.create_view(name)
+        self.views.append(name)
+        return name
+
+    def register(self, table: pa.Table) -> str:
+        name = f"_minute_table_{next(_NAMES)}"
+        self.con.register(name, table)
+        self.tables.append(name)
+        return name
+
+    def drop(self) -> None:
+        for name in self.views:
+            self.con.execute(f"drop view if exists {name}")
+        for name in self.tables:
+            self.con.unregister(name)
 
 
-def _register(reader: LakeReader, table: pa.Table) -> str:
-    name = f"_minutes_{next(_NAMES)}"
-    reader.con.register(name, table)
-    return name
-
-
-def _rollup_sources(reader: LakeReader, segments: Sequence[Segment]) -> list[str]:
+def _rollup_sources(
+    reader: LakeReader, segments: Sequence[Segment], scratch: _Scratch
+) -> list[str]:
     """SELECTs of the rollup rows of ``segments`` (a local lake's files are read in place)."""
     select = f"select *, epoch_us(minute_at) // {MINUTE_US} as _minute from "
     root = reader.local_root
     if root is None:
         tables = [_fetched(reader, s) for s in segments]
-        return [select + _register(reader, pa.concat_tables(tables))]
+        return [select + scratch.register(pa.concat_tables(tables))]
     whole = [sql_quote((root / s.key).as_posix()) for s in segments if s.whole_day()]
     out = [f"{select}read_parquet([{', '.join(whole)}])"] if whole else []
     for s in (s for s in segments if not s.whole_day()):
@@ -195,19 +222,31 @@ def _minute_buckets(parts: str, thresholds: Sequence[Decimal | float]) -> str:
     """
 
 
-def _final_sql(name: str, seconds: int, thresholds: Sequence[Decimal | float]) -> str:
+def _finish(buckets: pa.Table, seconds: int, thresholds: Sequence[Decimal | float]) -> pa.Table:
+    """The resample columns from the buckets, computed as DuckDB computes them from the rows:
+    the bucket start in microseconds, shares as double divisions, the exact mean; in the order
+    of ``order by book, bucket_at`` (strings by their bytes, as DuckDB orders them)."""
     from bitsodata.analysis.lake import threshold_column
 
-    shares = [f"n_{s}::double / n_seconds as share_{s}" for s in STATUSES]
+    buckets = buckets.sort_by([("book", "ascending"), ("_bucket", "ascending")])
+    n = buckets.column("n_seconds").to_numpy().astype(np.float64)
+    start = buckets.column("_bucket").to_numpy() * (seconds * 1_000_000)
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {
+        "book": buckets.column("book"),
+        "bucket_at": pa.array(start, pa.int64()).cast(pa.timestamp("us", tz="UTC")),
+        **{c: buckets.column(c) for c in ("n_seconds", "open", "high", "low", "close")},
+        "mean": exact_mean(buckets.column("_sum"), buckets.column("_n").to_numpy()),
+        **{f"n_{s}": buckets.column(f"n_{s}") for s in STATUSES},
+    }
+    shares = [(f"share_{s}", buckets.column(f"n_{s}")) for s in STATUSES]
     shares += [
-        f"_above_{i}::double / n_seconds as {threshold_column(t)}" for i, t in enumerate(thresholds)
+        (threshold_column(t), buckets.column(f"_above_{i}")) for i, t in enumerate(thresholds)
     ]
-    counts = ", ".join(f"n_{s}" for s in STATUSES)
-    return f"""
-        select book, to_timestamp(_bucket * {seconds}) as bucket_at, n_seconds, "open", high,
-               low, "close", mean, {counts}, {", ".join(shares)}
-        from {name} order by book, bucket_at
-    """
+    names = list(columns) + [name for name, _ in shares]
+    arrays = list(columns.values()) + [
+        pa.array(count.to_numpy().astype(np.float64) / n, pa.float64()) for _, count in shares
+    ]
+    return pa.Table.from_arrays(arrays, names=names)
 
 
 __all__ = ["MinutePlan", "Segment", "plan_minutes", "resample_minutes"]
