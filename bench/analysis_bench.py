@@ -149,31 +149,39 @@ def run(quick: bool) -> list[dict[str, Any]]:
             assert np.allclose(got["share_missing"], base["share_missing"])
         s3 = s3_question(root)
     size = f"{days} days x {len(BOOKS)} books, {days * DAY * len(BOOKS):,} rows, {files:,} files"
-    best = min(pandas_s, pandas_daily_s)
-    ratio = best / api_s
     one_day = DAY // 600
+    reads = (
+        f"API {api_s * 1000:.0f} ms reads the lake as compaction keeps it (per-minute rollups, "
+        f"{days * len(BOOKS)} files); same run, same answers"
+    )
     return [
         {
             "name": "resample to 1 minute, every book, whole lake as kept (median of 3)",
             "value": api_s * 1000, "unit": "ms", "target": "<= 1000 ms",
-            "baseline": best * 1000, "passed": api_s <= 1.0,
-            "notes": f"{size}; API on the lake as compaction keeps it (day files + minute "
-            "rollups, read at whole minutes); baseline: the faster pandas read_parquet + "
-            "groupby over the same lake's rows",
+            "baseline": pandas_s * 1000, "passed": api_s <= 1.0,
+            "notes": f"{size}; compaction has written each day's file and minute rollups, which "
+            "resample reads at whole minutes; baseline: pandas read_parquet of the window files "
+            "+ groupby",
         },
         {
             "name": "resample to 1 minute, window files only (median of 3)",
             "value": raw_s * 1000, "unit": "ms", "target": "", "passed": None,
             "baseline": pandas_s * 1000,
-            "notes": f"{size}; before compaction (API and pandas both read the window files)",
+            "notes": f"{size}; before compaction: API and pandas both read the window files",
         },
         {
-            "name": "pandas over the lake's rows / analysis API, resample to 1 minute",
-            "value": ratio, "unit": "x", "target": ">= 10x", "passed": ratio >= 10,
-            "notes": f"API {api_s:.3f} s (rollups); pandas {pandas_daily_s:.2f} s over the "
-            f"compacted day files ({pandas_daily_s / api_s:.1f}x), {pandas_s:.2f} s over the "
-            f"window files ({pandas_s / api_s:.1f}x); ratio against the faster; API on window "
-            f"files only {raw_s:.2f} s; same run, same answers",
+            "name": "pandas over the window files / analysis API, resample to 1 minute",
+            "value": pandas_s / api_s, "unit": "x", "target": ">= 10x",
+            "passed": pandas_s / api_s >= 10,
+            "notes": f"pandas {pandas_s:.2f} s: read_parquet('lake/spreads') (as docs/lake.md "
+            f"shows it, {files:,} files) + groupby; {reads}",
+        },
+        {
+            "name": "pandas over the compacted day files / analysis API, resample to 1 minute",
+            "value": pandas_daily_s / api_s, "unit": "x", "target": ">= 10x",
+            "passed": pandas_daily_s / api_s >= 10,
+            "notes": f"pandas {pandas_daily_s:.2f} s: read_parquet('lake/spreads_daily') "
+            f"({days * len(BOOKS)} files of rows) + groupby; {reads}",
         },
         {
             "name": "S3 (moto, loopback): GET requests for one book's one day",
