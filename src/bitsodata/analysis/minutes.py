@@ -15,6 +15,7 @@ from decimal import Decimal
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from bitsodata.domain.windows import DAY_SECONDS
@@ -31,7 +32,7 @@ from bitsodata.lake.rollup import (
     minute_sql,
     rollup_info,
 )
-from bitsodata.lake.source import days_of, sql_quote
+from bitsodata.lake.source import days_of
 from bitsodata.lake.stats import DEFAULT_THRESHOLDS
 
 _PARTS = [
@@ -173,27 +174,24 @@ class _Scratch:
 def _rollup_sources(
     reader: LakeReader, segments: Sequence[Segment], scratch: _Scratch
 ) -> list[str]:
-    """SELECTs of the rollup rows of ``segments`` (a local lake's files are read in place)."""
+    """A SELECT of the rollup rows of ``segments``, decoded by Arrow (a local lake's files in
+    place: a fresh DuckDB connection takes longer over 30 small files than Arrow does)."""
     select = f"select *, epoch_us(minute_at) // {MINUTE_US} as _minute from "
     root = reader.local_root
     if root is None:
-        tables = [_fetched(reader, s) for s in segments]
-        return [select + scratch.register(pa.concat_tables(tables))]
-    whole = [sql_quote((root / s.key).as_posix()) for s in segments if s.whole_day()]
-    out = [f"{select}read_parquet([{', '.join(whole)}])"] if whole else []
-    for s in (s for s in segments if not s.whole_day()):
-        out.append(
-            f"{select}read_parquet({sql_quote((root / s.key).as_posix())}) "
-            f"where minute_at >= to_timestamp({s.start}) and minute_at < to_timestamp({s.end})"
-        )
-    return out
+        tables = [_within(pq.read_table(io.BytesIO(reader.fetch(s.key))), s) for s in segments]
+    else:
+        whole = [(root / s.key).as_posix() for s in segments if s.whole_day()]
+        tables = [ds.dataset(whole, format="parquet").to_table()] if whole else []
+        tables += [_within(pq.read_table(root / s.key), s) for s in segments if not s.whole_day()]
+    tables = [t.replace_schema_metadata(None) for t in tables]
+    return [select + scratch.register(pa.concat_tables(tables))]
 
 
-def _fetched(reader: LakeReader, segment: Segment) -> pa.Table:
-    table = pq.read_table(io.BytesIO(reader.fetch(segment.key)))
+def _within(table: pa.Table, segment: Segment) -> pa.Table:
+    """The rows of ``table`` whose minute is in the segment."""
     minutes = table.column("minute_at").cast(pa.int64()).to_numpy() // 1_000_000
-    keep = (minutes >= segment.start) & (minutes < segment.end)
-    return table.filter(pa.array(keep)).replace_schema_metadata(None)
+    return table.filter(pa.array((minutes >= segment.start) & (minutes < segment.end)))
 
 
 def _bucket_sql(parts: str, minutes: int, thresholds: Sequence[Decimal | float]) -> str:
