@@ -1,6 +1,11 @@
 """Analysis API benchmark: resampling 30 days x 2 books of 1 Hz rows to one minute, side by side
-with pandas reading the same Parquet lake; and a one-book one-day question on an S3 lake (moto's
-server on loopback) against the same question on the local lake, counting GET requests.
+with pandas reading the same Parquet lake's rows; and a one-book one-day question on an S3 lake
+(moto's server on loopback) against the same question on the local lake, counting GET requests.
+
+The API is timed twice: on the window files alone (the lake before its nightly compaction) and on
+the lake as the system keeps it (compaction has written each day's ``spreads_daily/`` file and its
+``spreads_minute/`` rollups, which ``Lake.resample`` reads at whole minutes). pandas reads rows
+(it has no use for the rollups): once the window files, once the compacted day files.
 
 ``run(quick=True)`` uses 2 days instead of 30. Data: ``bitsodata.lake.synthetic`` (numpy) written
 as 10-minute window files by the lake's own encoder.
@@ -72,7 +77,7 @@ def pandas_minutes(folder: Path) -> pd.DataFrame:
 
 
 def compact_all(root: Path, days: int) -> None:
-    """What the lake audit does each night: one file per book per day."""
+    """What the lake audit does each night: one file per book per day, and its minute rollups."""
     storage = LocalStorage(root)
     for book in BOOKS:
         for day in range(days):
@@ -123,6 +128,10 @@ def s3_question(root: Path) -> dict[str, Any]:
         server.stop()
 
 
+def _same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    return bool(a.equals(b))
+
+
 def run(quick: bool) -> list[dict[str, Any]]:
     days = 2 if quick else 30
     with tempfile.TemporaryDirectory(prefix="analysis-bench-") as tmp:
@@ -133,33 +142,46 @@ def run(quick: bool) -> list[dict[str, Any]]:
         compact_all(root, days)
         api_s, api = _median(lambda: api_minutes(root))
         pandas_daily_s, _ = _median(lambda: pandas_minutes(root / "spreads_daily"), repeat=1)
+        assert _same(api, raw), "the rollups must give the rows' answers exactly"
         for got in (raw, api):
             assert len(got) == len(base) == days * len(BOOKS) * 1440
             assert np.allclose(got["mean"], base["mean"], equal_nan=True)
             assert np.allclose(got["share_missing"], base["share_missing"])
         s3 = s3_question(root)
     size = f"{days} days x {len(BOOKS)} books, {days * DAY * len(BOOKS):,} rows, {files:,} files"
-    ratio = pandas_s / api_s
     one_day = DAY // 600
+    reads = (
+        f"API {api_s * 1000:.0f} ms reads the lake as compaction keeps it (per-minute rollups, "
+        f"{days * len(BOOKS)} files); same run, same answers"
+    )
     return [
         {
-            "name": "resample to 1 minute, every book, whole lake, days compacted (median of 3)",
+            "name": "resample to 1 minute, every book, whole lake as kept (median of 3)",
             "value": api_s * 1000, "unit": "ms", "target": "<= 1000 ms",
             "baseline": pandas_s * 1000, "passed": api_s <= 1.0,
-            "notes": f"{size}; days compacted as the lake audit does nightly; baseline: pandas "
-            "read_parquet of the window files + groupby",
+            "notes": f"{size}; compaction has written each day's file and minute rollups, which "
+            "resample reads at whole minutes; baseline: pandas read_parquet of the window files "
+            "+ groupby",
         },
         {
             "name": "resample to 1 minute, window files only (median of 3)",
             "value": raw_s * 1000, "unit": "ms", "target": "", "passed": None,
-            "baseline": pandas_s * 1000, "notes": f"{size}; before compaction",
+            "baseline": pandas_s * 1000,
+            "notes": f"{size}; before compaction: API and pandas both read the window files",
         },
         {
-            "name": "pandas over the lake / analysis API, resample to 1 minute",
-            "value": ratio, "unit": "x", "target": ">= 10x", "passed": ratio >= 10,
-            "notes": f"pandas {pandas_s:.2f} s over the window files, API {api_s:.2f} s; "
-            f"pandas over the compacted day files {pandas_daily_s:.2f} s "
-            f"({pandas_daily_s / api_s:.1f}x); same run",
+            "name": "pandas over the window files / analysis API, resample to 1 minute",
+            "value": pandas_s / api_s, "unit": "x", "target": ">= 10x",
+            "passed": pandas_s / api_s >= 10,
+            "notes": f"pandas {pandas_s:.2f} s: read_parquet('lake/spreads') (as docs/lake.md "
+            f"shows it, {files:,} files) + groupby; {reads}",
+        },
+        {
+            "name": "pandas over the compacted day files / analysis API, resample to 1 minute",
+            "value": pandas_daily_s / api_s, "unit": "x", "target": ">= 10x",
+            "passed": pandas_daily_s / api_s >= 10,
+            "notes": f"pandas {pandas_daily_s:.2f} s: read_parquet('lake/spreads_daily') "
+            f"({days * len(BOOKS)} files of rows) + groupby; {reads}",
         },
         {
             "name": "S3 (moto, loopback): GET requests for one book's one day",

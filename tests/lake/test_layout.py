@@ -13,6 +13,7 @@ from bitsodata.lake.layout import (
     legacy_window_key,
     parse_key,
     parse_window_key,
+    rollup_key,
     spread_window_key,
     window_key,
 )
@@ -88,3 +89,16 @@ def test_hour_folders_have_no_leading_zero_and_tables_share_the_layout() -> None
     assert window_key("depth", "btc_mxn", tick).startswith("depth/btc_mxn/date=2024-05-01/hour=8/")
     with pytest.raises(ValueError):
         window_key("trades", "btc_mxn", tick)
+
+
+def test_rollup_key_is_a_table_of_its_own() -> None:
+    key = rollup_key("btc_mxn", date(2024, 5, 1))
+    assert key == "spreads_minute/btc_mxn/date=2024-05-01/btc_mxn_20240501.parquet"
+    with pytest.raises(ValueError):
+        rollup_key("BTC/MXN", date(2024, 5, 1))
+
+
+@pytest.mark.parametrize("name", ["btc_mxn_20241301T0000Z.parquet", "btc_mxn_20240230T1200Z.csv"])
+def test_window_names_with_impossible_dates_are_not_window_files(name: str) -> None:
+    with pytest.raises(ValueError):
+        parse_key(f"spreads/btc_mxn/date=2024-01-01/hour=0/{name}")

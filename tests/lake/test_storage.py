@@ -8,7 +8,13 @@ import pytest
 
 from bitsodata.errors import LakeError, LakeKeyMissing
 from bitsodata.lake.queue import QueuedStorage
-from bitsodata.lake.storage import LocalStorage, MemoryStorage, Storage, open_storage
+from bitsodata.lake.storage import (
+    ListingSnapshot,
+    LocalStorage,
+    MemoryStorage,
+    Storage,
+    open_storage,
+)
 from bitsodata.settings import LakeSettings
 
 
@@ -98,3 +104,18 @@ def test_open_storage_picks_the_backend(tmp_path: Path) -> None:
     assert isinstance(remote, QueuedStorage) and remote.url == "s3://bucket/prefix"
     with pytest.raises(LakeError):
         open_storage(LakeSettings(url="ftp://host/lake"))
+
+
+def test_a_listing_snapshot_answers_narrower_prefixes_from_one_listing(storage: Storage) -> None:
+    for key in ("spreads/a/date=1/x.parquet", "spreads/a/date=2/y.parquet", "spreads/b/z.csv"):
+        storage.put(key, b"x")
+    snap = ListingSnapshot(storage)
+    assert snap.list("spreads/") == storage.list("spreads/")
+    storage.put("spreads/a/date=1/late.parquet", b"x")  # behind the snapshot's back
+    assert snap.list("spreads/a/date=1/") == ["spreads/a/date=1/x.parquet"]
+    assert snap.list("spreads/a/date=1/x") == ["spreads/a/date=1/x.parquet"]
+    assert snap.list("spreads/c/") == []
+    snap.put("spreads/b/new.csv", b"y")  # a write through the snapshot forgets its listings
+    assert snap.list("spreads/b/") == ["spreads/b/new.csv", "spreads/b/z.csv"]
+    assert snap.list("spreads/a/date=1/") == storage.list("spreads/a/date=1/")
+    assert snap.get("spreads/b/new.csv") == b"y" and snap.exists("spreads/b/z.csv")

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from bitsodata.alerts.sinks import read_alert_log
 from bitsodata.errors import LakeAuditFailed, LakeError, LakeUnavailable
-from bitsodata.lake.layout import daily_key, spread_window_key
+from bitsodata.lake.layout import daily_key, rollup_key, spread_window_key
 from bitsodata.lake.storage import LocalStorage, MemoryStorage
 from bitsodata.lake.windowfile import decode_window
 from bitsodata.orchestration.lake_tasks import due_compaction, run_audit, run_compaction
@@ -154,7 +156,7 @@ def test_compaction_writes_one_sorted_daily_file_and_keeps_the_windows(tmp_path:
     summary = run_compaction(settings(tmp_path), "2024-05-28")
     assert summary["books"] == [
         {"book": BOOK, "day": "2024-05-28", "key": daily_key(BOOK, date(2024, 5, 28)),
-         "windows": 3, "rows": 1300}
+         "windows": 3, "rows": 1300, "rollup": rollup_key(BOOK, date(2024, 5, 28))}
     ]  # fmt: skip
     rows = decode_window(lake.get(daily_key(BOOK, date(2024, 5, 28))), "parquet")
     ticks = [r.tick for r in rows]
@@ -164,6 +166,35 @@ def test_compaction_writes_one_sorted_daily_file_and_keeps_the_windows(tmp_path:
     first = lake.get(daily_key(BOOK, date(2024, 5, 28)))
     run_compaction(settings(tmp_path), "2024-05-28")
     assert lake.get(daily_key(BOOK, date(2024, 5, 28))) == first, "a re-run rewrites the same file"
+
+
+def test_compaction_writes_the_days_minute_rollups(tmp_path: Path) -> None:
+    lake = LocalStorage(tmp_path)
+    put_window(lake, BOOK, at("2024-05-28T10:00"), every_nth_missing=7)
+    put_window(lake, BOOK, at("2024-05-28T10:10"), count=90)
+    run_compaction(settings(tmp_path), "2024-05-28")
+    key = rollup_key(BOOK, date(2024, 5, 28))
+    minutes = pq.read_table(io.BytesIO(lake.get(key)))
+    assert minutes.schema.metadata[b"bitsodata.windows"] == b"2"
+    assert minutes.schema.metadata[b"bitsodata.thresholds"] == b"0.1,0.5,1.0"
+    assert minutes.num_rows == 12  # 10 whole minutes, then 60 + 30 seconds
+    assert minutes.column("n_seconds").to_pylist() == [60] * 11 + [30]
+    assert sum(minutes.column("n_missing").to_pylist()) == sum(
+        1 for t in range(at("2024-05-28T10:00"), at("2024-05-28T10:10")) if t % 7 == 0
+    )
+    first = lake.get(key)
+    run_compaction(settings(tmp_path), "2024-05-28")
+    assert lake.get(key) == first, "a re-run rewrites the same rollup file"
+
+
+def test_a_compacted_day_without_rollups_is_due_again(tmp_path: Path) -> None:
+    lake = LocalStorage(tmp_path)
+    put_window(lake, BOOK, at("2024-05-28T23:50"))
+    run_compaction(settings(tmp_path), "2024-05-28")
+    lake.delete(rollup_key(BOOK, date(2024, 5, 28)))  # compacted before rollups existed
+    assert due_compaction(settings(tmp_path), aware("2024-05-29T00:50")) == "2024-05-28"
+    run_compaction(settings(tmp_path), "2024-05-28")
+    assert lake.exists(rollup_key(BOOK, date(2024, 5, 28)))
 
 
 def test_the_parquet_copy_wins_when_a_window_exists_in_both_formats(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from bitsodata.alerts.rules import DEFAULT_RULES, Rule
 from bitsodata.analysis.episodes import Episode, episodes_of
+from bitsodata.analysis.minutes import resample_minutes
 from bitsodata.analysis.replay import REPLAY_COLUMNS, book_columns, replay_rule
 from bitsodata.analysis.times import Instant, parse_interval, to_epoch
 from bitsodata.errors import LakeError, LakeKeyMissing
@@ -122,9 +123,31 @@ class Lake:
     ) -> duckdb.DuckDBPyRelation:
         """One row per book and ``interval`` bucket: open/high/low/close/mean spread (rows with a
         spread), seconds per status and their shares, and the share of seconds above each
-        threshold (``share_above_0_1`` …). Buckets are aligned to UTC midnight."""
+        threshold (``share_above_0_1`` …). Buckets are aligned to UTC midnight.
+
+        At whole minutes with the default thresholds, compacted days are read from their
+        per-minute rollups (``spreads_minute/``) where those are current, the other seconds from
+        the rows: the same rows out, bit for bit, as from the rows alone."""
         seconds = parse_interval(interval)
-        rows = self._rows(books, start, end)
+        with self._reader.snapshot():  # one walk of the lake's listings for the whole plan
+            chosen = self._books(books)
+            first, last = self._range(chosen, start, end)
+            try:
+                minutes = resample_minutes(self._reader, chosen, first, last, seconds, thresholds)
+            except duckdb.Error as exc:
+                raise LakeError(f"cannot read the lake: {exc}") from exc
+            if minutes is not None:
+                return minutes
+            rows = self._reader.relation(chosen, first, last)
+        return self._resample_rows(rows, seconds, thresholds)
+
+    def _resample_rows(
+        self,
+        rows: duckdb.DuckDBPyRelation,
+        seconds: int,
+        thresholds: Sequence[float | Decimal],
+    ) -> duckdb.DuckDBPyRelation:
+        """``resample`` from the rows themselves (any interval, any thresholds)."""
         counts = [f"count(*) filter (where status = '{s}') as n_{s}" for s in _STATUSES]
         counts += [
             f"count(*) filter (where spread > {float(t)!r}) as _above_{i}"

@@ -4,12 +4,16 @@ Schema version 2 (what the collector writes)::
 
     <table>/<book>/date=<YYYY-MM-DD>/hour=<H>/<book>_<YYYYMMDDTHHMMSS>Z.<ext>
 
-``table`` is ``spreads`` (the brief's files) or ``depth``. The book is a plain folder, not a
-``book=`` partition: ``book`` is a column of every file (one of the brief's five), and a folder
-key of the same name is typed differently by pandas (dictionary) and by ``pyarrow.dataset``
-(string), which then refuse to merge the two. ``date`` and ``hour`` are Hive keys that every
-reader types by itself (``hour`` has no leading zero, which made DuckDB read ``08`` as text).
-Names always carry the seconds, so they sort in time order whatever the window length.
+``table`` is ``spreads`` (the brief's files) or ``depth``. Derived tables sit beside them:
+``<table>_daily/<book>/date=…/<book>_<YYYYMMDD>.<ext>`` (a compacted day) and
+``spreads_minute/<book>/date=…/<book>_<YYYYMMDD>.parquet`` (the day's per-minute rollups).
+
+The book is a plain folder, not a ``book=`` partition: ``book`` is a column of every file (one
+of the brief's five), and a folder key of the same name is typed differently by pandas
+(dictionary) and by ``pyarrow.dataset`` (string), which then refuse to merge the two. ``date``
+and ``hour`` are Hive keys that every reader types by itself (``hour`` has no leading zero,
+which made DuckDB read ``08`` as text). Names always carry the seconds, so they sort in time
+order whatever the window length.
 
 Version 1 lakes (``spreads/book=<book>/date=…/hour=<HH>/<book>_<YYYYMMDDTHHMM>Z``) are still
 read; ``bitsodata spread migrate`` rewrites them into version 2.
@@ -17,6 +21,7 @@ read; ``bitsodata spread migrate`` rewrites them into version 2.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -26,6 +31,8 @@ DEPTH = "depth"
 TABLES = (SPREADS, DEPTH)
 ALERTS = "alerts"
 DAILY_SUFFIX = "_daily"
+MINUTES = "spreads_minute"
+"""Per-minute rollups of ``spreads`` (one Parquet file per book-day, written by compaction)."""
 _BOOK = re.compile(r"^[a-z0-9]+_[a-z0-9]+$")
 _NAME = re.compile(
     r"^(?P<book>[a-z0-9]+_[a-z0-9]+)_(?P<stamp>\d{8}T\d{4})(?P<sec>\d{2})?Z\.(?P<ext>parquet|csv)$"
@@ -114,12 +121,22 @@ class WindowKey:
     key: str
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def parse_key(key: str) -> WindowKey:
     """Book, window start, format and layout version of a window file key (either version)."""
     match = _NAME.match(key.rsplit("/", 1)[-1])
     if not match:
         raise ValueError(f"not a window file: {key!r}")
-    start = datetime.strptime(match["stamp"], "%Y%m%dT%H%M").replace(tzinfo=UTC)
+    stamp = match["stamp"]  # YYYYMMDDTHHMM; the constructor rejects impossible dates (strptime
+    # did too, at ten times the cost: a month of keys is parsed by every planned question)
+    start = datetime(
+        int(stamp[:4]),
+        int(stamp[4:6]),
+        int(stamp[6:8]),
+        int(stamp[9:11]),
+        int(stamp[11:13]),
+        tzinfo=UTC,
+    )
     seconds = int(start.timestamp()) + int(match["sec"] or 0)
     return WindowKey(match["book"], seconds, match["ext"], is_legacy_key(key), key)
 
@@ -146,6 +163,11 @@ def daily_day_prefix(book: str, day: date, table: str = SPREADS) -> str:
 def legacy_daily_day_prefix(book: str, day: date) -> str:
     """Schema version 1 folder of one book's compacted file of one day."""
     return f"{SPREADS}{DAILY_SUFFIX}/book={check_book(book)}/date={day:%Y-%m-%d}/"
+
+
+def rollup_key(book: str, day: date) -> str:
+    """Per-minute rollup file of one book's day (always Parquet, whatever the lake's format)."""
+    return f"{MINUTES}/{check_book(book)}/date={day:%Y-%m-%d}/{book}_{day:%Y%m%d}.parquet"
 
 
 def alert_log_key(day: date, name: str) -> str:

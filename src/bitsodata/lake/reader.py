@@ -9,8 +9,9 @@ version 2. The relation has the file columns plus ``date`` and ``hour`` (the UTC
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -21,7 +22,7 @@ from bitsodata.errors import LakeError
 from bitsodata.lake import layout
 from bitsodata.lake.catalog import LakeFile, plan
 from bitsodata.lake.source import LakeSource, as_storage, sql_quote
-from bitsodata.lake.storage import LocalStorage, Storage
+from bitsodata.lake.storage import ListingSnapshot, LocalStorage, Storage
 from bitsodata.lake.windowfile import SCHEMA, decode_table, upgrade_table
 
 _HIVE_TYPES = "{'date': 'DATE', 'hour': 'INTEGER'}"
@@ -47,8 +48,9 @@ class LakeReader:
         workers: int = 8,
     ) -> None:
         self.storage: Storage = as_storage(source)
-        if isinstance(self.storage, LocalStorage) and not self.storage.root.is_dir():
-            raise LakeError(f"no lake at {self.storage.root}: the folder does not exist")
+        self._local = self.storage if isinstance(self.storage, LocalStorage) else None
+        if self._local is not None and not self._local.root.is_dir():
+            raise LakeError(f"no lake at {self._local.root}: the folder does not exist")
         self.con = con if con is not None else connect()
         self.workers = workers
         self._fetched: dict[str, bytes] = {}
@@ -59,7 +61,24 @@ class LakeReader:
     @property
     def local_root(self) -> Path | None:
         """The folder of a local lake (read in place), else None."""
-        return self.storage.root if isinstance(self.storage, LocalStorage) else None
+        return self._local.root if self._local is not None else None
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Within the block, each listing is taken once (see ``ListingSnapshot``)."""
+        if isinstance(self.storage, ListingSnapshot):
+            yield
+            return
+        inner = self.storage
+        self.storage = ListingSnapshot(inner)
+        try:
+            yield
+        finally:
+            self.storage = inner
+
+    def fetch(self, key: str) -> bytes:
+        """The bytes of ``key``, downloaded once per reader (counted in ``gets``)."""
+        return self._get(key)
 
     def _get(self, key: str) -> bytes:
         if key not in self._fetched:

@@ -6,6 +6,7 @@ root (``spreads/book=…/…parquet``), writes are atomic and a rewrite of a key
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import os
 import threading
@@ -144,13 +145,16 @@ class LocalStorage:
         base = self.root / folder if folder else self.root
         if not base.is_dir():
             return []
-        keys = []
+        keys: list[str] = []
+        skip = len(str(self.root)) + 1  # os.walk joins below the root: cut it off as text
         for dirpath, _dirs, files in os.walk(base):
-            rel = Path(dirpath).relative_to(self.root).as_posix()
-            for name in files:
-                key = name if rel == "." else f"{rel}/{name}"
-                if key.startswith(prefix) and _TMP_MARK not in name:
-                    keys.append(key)
+            rel = dirpath[skip:].replace(os.sep, "/")
+            lead = rel + "/" if rel else ""
+            keys.extend(
+                lead + name
+                for name in files
+                if (lead + name).startswith(prefix) and _TMP_MARK not in name
+            )
         return sorted(keys)
 
     def delete(self, key: str) -> None:
@@ -199,6 +203,45 @@ class MemoryStorage:
     def delete(self, key: str) -> None:
         with self._lock:
             self.objects.pop(key, None)
+
+
+class ListingSnapshot:
+    """A storage whose listings are taken once: a prefix inside one listed before is answered
+    from that listing (one question's planning walks the lake once). Reads pass through;
+    writes pass through and forget the listings."""
+
+    def __init__(self, inner: Storage) -> None:
+        self.inner = inner
+        self.url = inner.url
+        self._listed: dict[str, list[str]] = {}
+
+    def folders(self, prefix: str) -> list[str]:
+        if any(prefix.startswith(known) for known in self._listed):
+            return folders_of(self.list(prefix), prefix)
+        return self.inner.folders(prefix)
+
+    def list(self, prefix: str) -> list[str]:
+        for known, keys in self._listed.items():
+            if prefix.startswith(known):
+                lo = bisect.bisect_left(keys, prefix)
+                return keys[lo : bisect.bisect_left(keys, prefix + "\U0010ffff", lo)]
+        keys = self.inner.list(prefix)
+        self._listed[prefix] = keys
+        return list(keys)
+
+    def get(self, key: str) -> bytes:
+        return self.inner.get(key)
+
+    def exists(self, key: str) -> bool:
+        return self.inner.exists(key)
+
+    def put(self, key: str, data: bytes) -> None:
+        self._listed.clear()
+        self.inner.put(key, data)
+
+    def delete(self, key: str) -> None:
+        self._listed.clear()
+        self.inner.delete(key)
 
 
 def open_storage(settings: LakeSettings) -> Storage:

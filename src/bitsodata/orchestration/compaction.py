@@ -1,4 +1,5 @@
-"""Daily compaction: a day's window files of one book -> one ``spreads_daily/`` file.
+"""Daily compaction: a day's window files of one book -> one ``spreads_daily/`` file and the
+day's per-minute rollups (``spreads_minute/``, read by ``Lake.resample`` at whole minutes).
 
 Long-range queries then read 1 file per book per day instead of 144. The window files stay as they
 are (they remain the source of truth); re-running a day rewrites the same daily key. A day
@@ -16,8 +17,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bitsodata.lake.catalog import window_keys
-from bitsodata.lake.layout import DEPTH, SPREADS, check_book, daily_key, parse_window_key
+from bitsodata.lake.layout import (
+    DEPTH,
+    SPREADS,
+    check_book,
+    daily_key,
+    parse_window_key,
+    rollup_key,
+)
 from bitsodata.lake.reader import WINDOWS_KEY
+from bitsodata.lake.rollup import build_rollup, encode_rollup
+from bitsodata.lake.stats import DEFAULT_THRESHOLDS
 from bitsodata.lake.storage import Storage
 from bitsodata.lake.windowfile import decode_table, encode_table
 
@@ -31,6 +41,8 @@ class CompactResult:
     key: str | None
     windows: int
     rows: int
+    rollup: str | None = None
+    """The day's ``spreads_minute/`` key (None when the day had no window file)."""
 
 
 def compaction_day(interval_end: int, after_seconds: int) -> date:
@@ -40,12 +52,13 @@ def compaction_day(interval_end: int, after_seconds: int) -> date:
 
 
 def needs_compaction(storage: Storage, books: Sequence[str], day: date, fmt: str) -> bool:
-    """Some book has window files of ``day`` but no daily file yet.
+    """Some book has window files of ``day`` but no daily file or no rollup file yet.
 
     Asked by every run, so a run that was skipped or failed is made up by the next one.
     """
     return any(
-        not storage.exists(daily_key(book, day, fmt)) and day_window_keys(storage, book, day, fmt)
+        not (storage.exists(daily_key(book, day, fmt)) and storage.exists(rollup_key(book, day)))
+        and day_window_keys(storage, book, day, fmt)
         for book in books
     )
 
@@ -57,7 +70,9 @@ def day_window_keys(storage: Storage, book: str, day: date, fmt: str) -> list[st
 
 
 def compact_day(storage: Storage, book: str, day: date, fmt: str = "parquet") -> CompactResult:
-    """Concatenate the day's window files of ``book`` into ``layout.daily_key``, sorted by time."""
+    """Concatenate the day's window files of ``book`` into ``layout.daily_key``, sorted by time,
+    and write its per-minute rollups to ``layout.rollup_key`` (the daily file first: a rollup
+    never exists without the rows it sums). Both record the window count they were made of."""
     keys = day_window_keys(storage, book, day, fmt)
     if not keys:
         return CompactResult(book=book, day=day, key=None, windows=0, rows=0)
@@ -66,7 +81,11 @@ def compact_day(storage: Storage, book: str, day: date, fmt: str = "parquet") ->
     meta = {**(table.schema.metadata or {}), WINDOWS_KEY: str(len(keys)).encode()}
     key = daily_key(book, day, fmt)
     storage.put(key, encode_table(table.replace_schema_metadata(meta), fmt))
-    return CompactResult(book=book, day=day, key=key, windows=len(keys), rows=table.num_rows)
+    minutes = rollup_key(book, day)
+    storage.put(minutes, encode_rollup(build_rollup(table), len(keys), DEFAULT_THRESHOLDS))
+    return CompactResult(
+        book=book, day=day, key=key, windows=len(keys), rows=table.num_rows, rollup=minutes
+    )
 
 
 def compact_depth_day(storage: Storage, book: str, day: date) -> CompactResult:
