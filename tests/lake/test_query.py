@@ -8,7 +8,7 @@ import pytest
 
 from bitsodata.domain.observation import Observation
 from bitsodata.errors import LakeError
-from bitsodata.lake.query import iter_observations, run_query
+from bitsodata.lake.query import iter_observations, lake_span, run_query
 from bitsodata.lake.storage import LocalStorage, MemoryStorage
 from tests.lake.helpers import BOOKS, DAY0, STARTS, build_lake
 
@@ -106,3 +106,16 @@ def test_bad_requests_are_lake_errors(tmp_path: Path) -> None:
     build_lake(LocalStorage(tmp_path))
     with pytest.raises(LakeError, match="query failed"):
         run_query(tmp_path, "select nope from spreads")
+
+
+def test_the_lake_span_runs_from_the_first_to_the_last_day_holding_a_window_file() -> None:
+    storage = MemoryStorage()
+    build_lake(storage)  # windows from 05-04 23:50 to 05-05 01:00
+    storage.put("spreads/btc_mxn/date=2024-05-09/notes.txt", b"not a window file")
+    storage.put("spreads_daily/btc_mxn/date=2024-05-20/btc_mxn_20240520.parquet", b"x")
+    assert lake_span(storage, ["btc_mxn"]) == (DAY0 - 86_400, DAY0 + 86_400)
+    legacy = "spreads/book=usd_mxn/date=2024-05-01/hour=00/usd_mxn_20240501T0000Z.parquet"
+    storage.put(legacy, storage.get(storage.list("spreads/usd_mxn/")[0]))
+    assert lake_span(storage, BOOKS) == (DAY0 - 4 * 86_400, DAY0 + 86_400)
+    with pytest.raises(LakeError, match="no window files"):
+        lake_span(storage, ["eth_mxn"])

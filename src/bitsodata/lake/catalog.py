@@ -41,7 +41,8 @@ class LakeFile:
         return start <= self.start and self.end <= end
 
 
-def _day_start(day: date) -> int:
+def day_start(day: date) -> int:
+    """Epoch second of the day's midnight (UTC)."""
     return (day.toordinal() - date(1970, 1, 1).toordinal()) * DAY_SECONDS
 
 
@@ -64,6 +65,21 @@ def day_windows(storage: Storage, table: str, book: str, day: date) -> dict[int,
             if old is None or _rank(parsed) >= _rank(old):
                 found[parsed.start] = parsed
     return found
+
+
+def day_folders(storage: Storage, table: str, book: str) -> list[date]:
+    """The days that have a folder of ``book``'s files in ``table`` (either layout), in order."""
+    prefixes = [layout.book_prefix(table, book)]
+    if table == layout.SPREADS:
+        prefixes.append(f"{layout.SPREADS}/book={check_book(book)}/")
+    days: set[date] = set()
+    for prefix in prefixes:
+        for name in storage.folders(prefix):
+            try:
+                days.add(date.fromisoformat(name.removeprefix("date=")))
+            except ValueError:
+                continue  # not a day folder
+    return sorted(days)
 
 
 def _rank(parsed: layout.WindowKey) -> tuple[bool, bool]:
@@ -120,7 +136,7 @@ def _day_files(
     use_daily: bool,
     daily_is_current: DailyCheck | None,
 ) -> Iterable[LakeFile]:
-    first = _day_start(day)
+    first = day_start(day)
     windows = day_windows(storage, table, book, day)
     whole_day = start <= first and first + DAY_SECONDS <= end
     if use_daily and whole_day:

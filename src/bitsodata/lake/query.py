@@ -18,7 +18,7 @@ from bitsodata.domain.observation import Observation
 from bitsodata.domain.windows import DAY_SECONDS
 from bitsodata.errors import LakeError
 from bitsodata.lake import layout
-from bitsodata.lake.catalog import books_in
+from bitsodata.lake.catalog import books_in, day_folders, day_start, day_windows
 from bitsodata.lake.reader import LakeReader, check_range
 from bitsodata.lake.source import LakeSource, check_book
 from bitsodata.lake.storage import Storage
@@ -37,19 +37,20 @@ __all__ = [
 def lake_span(
     storage: Storage, books: Sequence[str], table: str = layout.SPREADS
 ) -> tuple[int, int]:
-    """[first day's start, last day's end) of the window files of ``books`` (from listings)."""
-    starts = []
+    """[first day's start, last day's end) of the window files of ``books``: from the listing of
+    each book's day folders, and of the first and last day that hold a window file."""
+    firsts, lasts = [], []
     for book in books:
-        for prefix in (layout.book_prefix(table, book), f"{layout.SPREADS}/book={book}/"):
-            for key in storage.list(prefix):
-                try:
-                    starts.append(layout.parse_key(key).start)
-                except ValueError:
-                    continue
-    if not starts:
+        days = day_folders(storage, table, book)
+        first = next((d for d in days if day_windows(storage, table, book, d)), None)
+        if first is None:
+            continue
+        last = next(d for d in reversed(days) if day_windows(storage, table, book, d))
+        firsts.append(first)
+        lasts.append(last)
+    if not firsts:
         raise LakeError("the lake has no window files for these books", books=",".join(books))
-    first, last = min(starts), max(starts)
-    return first - first % DAY_SECONDS, last - last % DAY_SECONDS + DAY_SECONDS
+    return day_start(min(firsts)), day_start(max(lasts)) + DAY_SECONDS
 
 
 def resolve_books(reader: LakeReader, books: Sequence[str] | None) -> list[str]:
