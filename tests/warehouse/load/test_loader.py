@@ -301,8 +301,17 @@ def test_a_batch_left_for_dbt_is_published_as_sources_and_builds_nothing(
 
     load_batch(db, HANDMADE / "day1", build=publish_sources)
     assert db.fetchall("select count(*) from fct_transaction") == [(0,)]  # the models did not run
-    staged = db.fetchall("select count(*) from wh.main._batch_transaction")[0][0]
-    touched = db.fetchall("select count(*) from wh.main._touched_days")[0][0]
-    assert staged > 0 and touched > 0
+    staged = db.fetchall("select count(*) from wh.main._in_transaction")[0][0]
+    assert staged > 0
+    # only the typed rows are published: the merge and the scope are models dbt builds
+    published = {
+        t for (t,) in db.fetchall("select table_name from duckdb_tables() where not temporary")
+    }
+    assert {t for t in published if t.startswith("_")} == {
+        "_in_event",
+        "_in_transaction",
+        "_in_user",
+        "_in_user_level",
+    }
     load_batch(db, HANDMADE / "day2", build=publish_sources)  # replaced, never appended
-    assert db.fetchall("select count(*) from wh.main._batch_event") == [(0,)]
+    assert db.fetchall("select count(*) from wh.main._in_event") == [(0,)]
