@@ -125,3 +125,18 @@ def test_only_models_with_work_run_for_a_batch(tmp_path: Path) -> None:
     assert "mart_user_daily" in written and "dim_user_level_history" not in written
     assert db.fetchall("select event_id, is_login from fct_event") == [(1, True)]
     db.close()
+
+
+def test_every_scope_is_a_ref_dbt_sees_when_it_parses() -> None:
+    """dbt finds refs by rendering a model as not incremental: a scope read only by the
+    materialization (or inside ``is_incremental()``) must be named where dbt sees it."""
+    import re
+
+    from bitsodata.warehouse.load.models import project_root
+
+    for model in load_models():
+        if model.scope is None:
+            continue
+        text = (project_root() / "models" / model.layer / f"{model.name}.sql").read_text()
+        outside = re.sub(r"\{%-? if is_incremental\(\) %\}.*?\{%-? endif %\}", "", text, flags=re.S)
+        assert f"ref('{model.scope.table}')" in outside, model.name

@@ -10,9 +10,10 @@ duplicates and quarantine conflicting versions, order independently.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from bitsodata.errors import WarehouseError
 from bitsodata.warehouse.db import Database, Row
@@ -69,14 +70,25 @@ SOURCE_ENTITY = {
 }
 
 
+class QuarantineRecord(NamedTuple):
+    """A line that did not parse, as the ``quarantine`` table stores it."""
+
+    quarantine_id: str
+    source: str
+    natural_key: str | None
+    reason: str
+    raw_line: str
+
+
 def quarantine_row(
-    source: str, reason: str, raw_line: str, natural_key: str | None, content: str | None = None
-) -> Row:
-    """A quarantine record; its id hashes (source, raw line) — or, for a conflicting version,
-    its typed content — so reloading anything already quarantined adds nothing."""
-    ident = f"{source}\n{raw_line}" if content is None else f"{source}\n{natural_key}\n{content}"
+    source: str, reason: str, raw_line: str, natural_key: str | None
+) -> QuarantineRecord:
+    """A quarantine record whose id hashes (source, raw line), so reloading a line already
+    quarantined adds nothing. (A conflicting version's id hashes its content instead: the
+    ``quarantine`` model of the project.)"""
+    ident = f"{source}\n{raw_line}"
     qid = hashlib.md5(ident.encode(), usedforsecurity=False).hexdigest()
-    return (qid, source, natural_key, reason, raw_line)
+    return QuarantineRecord(qid, source, natural_key, reason, raw_line)
 
 
 def _key_part(value: Any) -> str:
@@ -103,9 +115,10 @@ def create_batch_tables(db: Database, e: Entity) -> None:
     db.execute(f"create temp table {e.in_table} ({cols}, natural_key varchar, raw_line varchar)")
 
 
-def store_quarantine(db: Database, rows: list[Row]) -> None:
+def store_quarantine(db: Database, rows: Sequence[Row]) -> None:
     """Insert quarantine records not stored yet (a reload adds nothing)."""
-    unique = list({r[0]: r for r in rows}.values())
+    records = [QuarantineRecord._make(r) for r in rows]
+    unique = list({r.quarantine_id: r for r in records}.values())
     if not unique:
         return
     db.execute(

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('int_affected_users') }} (its scope: meta.scope)
 -- Every user, with lifetime attributes. A user seen in facts but not (yet) in the user
 -- snapshot is an inferred member (is_inferred), completed when the snapshot delivers it.
 -- Incremental: a touched user's row is its previous row merged with the recomputed touched days

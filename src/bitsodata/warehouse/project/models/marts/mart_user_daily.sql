@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('int_tail_keys') }} (its scope: meta.scope)
 -- Periodic snapshot user x day (sparse: only days with a transaction or an event).
 -- Counts of complete deposits and withdrawals, failed transactions, logins, events, and the running
 -- count of complete deposits up to the end of the day ("historically" as of that day).
