@@ -100,9 +100,10 @@ def run_batch(db: Database, models: list[Model], counts: Mapping[str, int]) -> d
     the caller's transaction, after :func:`prepare`); returns the row count of every per-batch
     relation (``UNKNOWN`` for views).
 
-    ``counts`` holds the rows of each ``batch`` source and the counts ``meta.run_if`` names. A
-    model's per-batch inputs are the batch sources, views and tables it reads: when they are all
-    empty (or its ``run_if`` count is zero) it is skipped. A ``replace_scope`` model deletes only
+    ``counts`` holds the rows of each ``batch`` source and the state counts ``meta.run_if`` may
+    name. A model's per-batch inputs are the batch sources, views and tables it reads: when they
+    are all empty it is skipped, and so is a model whose ``meta.run_if`` (a state count, or a
+    per-batch model its rows inner-join on) is zero. A ``replace_scope`` model deletes only
     when its scope has keys. The per-batch tables that got rows (:func:`filled_tables`) must be
     emptied after the batch.
     """
@@ -110,7 +111,7 @@ def run_batch(db: Database, models: list[Model], counts: Mapping[str, int]) -> d
     for model in models:
         inputs = [seen[r] for r in (*model.sources, *model.refs) if r in seen]
         live = any(n != 0 for n in inputs)
-        if model.run_if is not None and counts.get(model.run_if, 1) == 0:
+        if model.run_if is not None and seen.get(model.run_if, counts.get(model.run_if, 1)) == 0:
             live = False
         if model.materialized == "view":
             seen[model.name] = UNKNOWN if live else 0

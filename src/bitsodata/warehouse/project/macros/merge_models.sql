@@ -3,64 +3,81 @@
     and the stored fact. Every version of such a key is quarantined, the stored one withdrawn from
     the fact, and the key stays blocked, so loading day by day ends where loading all at once does. -#}
 
-{#- int_<entity>_versions: the distinct versions of the batch's valid rows, with how many lines
-    brought each and one of those lines. -#}
+{#- int_<entity>_versions: the distinct versions of the batch's valid rows. -#}
 {% macro merge_versions(name) -%}
 {%- set e = var('entities')[name] -%}
-{%- set cols = e['columns'] | list -%}
 with source as (
     select * from {{ source('batch', e['batch_source']) }}
 ),
 
 versions as (
-    select
-        {{ cols | join(', ') }},
+    select distinct
+        {{ e['columns'] | join(', ') }},
         natural_key,
-        {{ source_of('source', e) }} as source,
-        count(*) as n_lines,
-        min(raw_line) as raw_line
+        {{ source_of('source', e) }} as source
     from source
-    group by {{ cols | join(', ') }}, natural_key
 )
 
 select * from versions
 {%- endmacro %}
 
 
-{#- int_<entity>_conflicts: every version of the batch's keys in conflict (two versions in the
-    batch, a key already quarantined as conflicting, a version that differs from the stored fact),
-    and the stored versions of those keys (is_stored), which leave the fact. Only inner joins on
-    the batch's keys: the engine prunes the stored tables' scans to the batch's key range. -#}
-{% macro merge_conflicts(name) -%}
+{#- The natural keys (source, natural_key) of one entity's batch in conflict: two versions in the
+    batch, a key already quarantined as conflicting, or a version that differs from the stored
+    fact. Only inner joins on the batch's keys: the engine prunes the stored tables' scans to the
+    batch's key range. (int_conflicting_keys unions these for every entity: one statement.) -#}
+{% macro merge_conflicting_keys(name) -%}
 {%- set e = var('entities')[name] -%}
-{%- set cols = e['columns'] | list -%}
-{%- set content = cols | reject('in', e['key']) | list -%}
-with versions as (
-    select * from {{ ref('int_' ~ name ~ '_versions') }}
-),
-
-conflicting_keys as (
-    select {{ e['key'] | join(', ') }}
-    from versions
-    group by {{ e['key'] | join(', ') }}
+{%- set content = e['columns'] | list | reject('in', e['key']) | list -%}
+    select source, natural_key
+    from {{ ref('int_' ~ name ~ '_versions') }}
+    group by source, natural_key
     having count(*) > 1
     union
-    select {{ prefixed('v', e['key']) }}
-    from versions as v
+    select v.source, v.natural_key
+    from {{ ref('int_' ~ name ~ '_versions') }} as v
     inner join {{ source('warehouse', 'quarantine') }} as q
         on q.natural_key = v.natural_key and q.source = v.source
     where q.reason = 'conflicting duplicate'
     union
-    select {{ prefixed('v', e['key']) }}
-    from versions as v
+    select v.source, v.natural_key
+    from {{ ref('int_' ~ name ~ '_versions') }} as v
     inner join {{ source('warehouse', e['fact']) }} as f on {{ join_on('f', 'v', e['key']) }}
     where {% for c in content %}f.{{ c }} is distinct from v.{{ c }}{{ " or " if not loop.last }}{% endfor %}
+{%- endmacro %}
+
+
+{#- int_<entity>_conflicts: every version of the batch's keys in conflict, and the stored
+    versions of those keys (is_stored), which leave the fact; a batch version carries how many
+    lines brought it and one of them. Runs only when int_conflicting_keys has rows. -#}
+{% macro merge_conflicts(name) -%}
+{%- set e = var('entities')[name] -%}
+{%- set cols = e['columns'] | list -%}
+with source as (
+    select * from {{ source('batch', e['batch_source']) }}
+),
+
+in_conflict as (
+    select source.*
+    from source
+    inner join {{ ref('int_conflicting_keys') }} as k
+        on k.natural_key = source.natural_key and k.source = {{ source_of('source', e) }}
+),
+
+keys as (
+    select distinct {{ e['key'] | join(', ') }} from in_conflict
 ),
 
 in_batch as (
-    select {{ prefixed('v', cols) }}, v.natural_key, v.source, v.n_lines, v.raw_line, false as is_stored
-    from versions as v
-    inner join conflicting_keys as k on {{ join_on('k', 'v', e['key']) }}
+    select
+        {{ cols | join(', ') }},
+        natural_key,
+        {{ source_of('in_conflict', e) }} as source,
+        count(*) as n_lines,
+        min(raw_line) as raw_line,
+        false as is_stored
+    from in_conflict
+    group by {{ cols | join(', ') }}, natural_key
 ),
 
 in_store as (
@@ -72,7 +89,7 @@ in_store as (
         cast(null as varchar) as raw_line,
         true as is_stored
     from {{ source('warehouse', e['fact']) }} as f
-    inner join conflicting_keys as k on {{ join_on('k', 'f', e['key']) }}
+    inner join keys as k on {{ join_on('k', 'f', e['key']) }}
 ),
 
 both_sides as (
