@@ -320,7 +320,7 @@ def publish_sources(handle: Database, models: list[Model], state: LoadState) -> 
     schema, temp = "public", "pg_temp"
     if handle.engine == "duckdb":  # `main` alone would find the temporary schema first
         schema, temp = f"{handle.fetchall('select current_database()')[0][0]}.main", "temp.main"
-    for name in batch_sources():
+    for name in sorted(batch_sources()):
         target, rows = f"{schema}.{name}", f"select * from {temp}.{name}"
         handle.execute(f"create table if not exists {target} as {rows} limit 0")
         handle.execute(f"delete from {target}")  # dbt's views depend on it: never dropped

@@ -1,9 +1,9 @@
 """The warehouse's dbt project (``warehouse/project``) as the fast runner reads it.
 
 Each model is rendered with the subset of dbt's Jinja the project uses (``ref``, ``source``,
-``this``, ``is_incremental``, ``target``, ``adapter.dispatch``, ``return`` and the project's
-macros); its config, grain and tests come from the YAML beside it, and the models are ordered by
-their ``ref()`` graph, as dbt orders them.
+``this``, ``is_incremental``, ``target``, ``adapter.dispatch``, ``return``, ``var`` and the
+project's macros); its config, grain and tests come from the YAML beside it, and the models are
+ordered by their ``ref()`` graph, as dbt orders them.
 """
 
 from __future__ import annotations
@@ -203,11 +203,13 @@ def project_vars() -> dict[str, Any]:
     return dict(_read_yaml(project_root() / "dbt_project.yml").get("vars", {}) or {})
 
 
-def batch_sources() -> list[str]:
+@cache
+def batch_sources() -> frozenset[str]:
     """The tables of the ``batch`` source: what the loader hands the models for one batch."""
-    return sorted(ident for (group, _), ident in _source_identifiers().items() if group == "batch")
+    return frozenset(i for (group, _), i in _source_identifiers().items() if group == "batch")
 
 
+@cache
 def _source_identifiers() -> dict[tuple[str, str], str]:
     data = _read_yaml(project_root() / "models" / "staging" / "_sources.yml")
     return {

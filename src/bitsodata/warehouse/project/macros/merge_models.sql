@@ -25,23 +25,24 @@ select * from versions
 {#- The natural keys (source, natural_key) of one entity's batch in conflict: two versions in the
     batch, a key already quarantined as conflicting, or a version that differs from the stored
     fact. Only inner joins on the batch's keys: the engine prunes the stored tables' scans to the
-    batch's key range. (int_conflicting_keys unions these for every entity: one statement.) -#}
-{% macro merge_conflicting_keys(name) -%}
+    batch's key range. `versions` names the entity's versions (a CTE of int_conflicting_keys, which
+    unions these for every entity: one statement). -#}
+{% macro merge_conflicting_keys(name, versions) -%}
 {%- set e = var('entities')[name] -%}
 {%- set content = e['columns'] | list | reject('in', e['key']) | list -%}
     select source, natural_key
-    from {{ ref('int_' ~ name ~ '_versions') }}
+    from {{ versions }}
     group by source, natural_key
     having count(*) > 1
-    union
+    union all
     select v.source, v.natural_key
-    from {{ ref('int_' ~ name ~ '_versions') }} as v
+    from {{ versions }} as v
     inner join {{ source('warehouse', 'quarantine') }} as q
         on q.natural_key = v.natural_key and q.source = v.source
     where q.reason = 'conflicting duplicate'
-    union
+    union all
     select v.source, v.natural_key
-    from {{ ref('int_' ~ name ~ '_versions') }} as v
+    from {{ versions }} as v
     inner join {{ source('warehouse', e['fact']) }} as f on {{ join_on('f', 'v', e['key']) }}
     where {% for c in content %}f.{{ c }} is distinct from v.{{ c }}{{ " or " if not loop.last }}{% endfor %}
 {%- endmacro %}
@@ -120,10 +121,11 @@ blocked as (
 ),
 
 final as (
-    select distinct staged.*
+    select distinct *
     from staged
-    left join blocked on {{ join_on('blocked', 'staged', e['key']) }}
-    where blocked.{{ e['key'][0] }} is null
+    where not exists (
+        select 1 from blocked where {{ join_on('blocked', 'staged', e['key']) }}
+    )
 )
 {%- else %}
 
