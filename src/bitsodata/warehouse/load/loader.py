@@ -253,9 +253,11 @@ def load_batch(
 
 @dataclass
 class LoadState:
-    """What staging one batch left for the models: the rows of each batch source table, the
-    currencies the batch brought and whether ``dim_currency`` may lack one of them."""
+    """What staging one batch left for the models: the entities with rows, the rows of each
+    batch source table, the currencies the batch brought and whether ``dim_currency`` may lack
+    one of them."""
 
+    filled: set[str] = field(default_factory=set)
     rows: dict[str, int] = field(default_factory=dict)
     currencies: set[str] = field(default_factory=set)
     new_currencies: bool = True
@@ -334,15 +336,14 @@ def _stage_batch(
     report: LoadReport,
     on_rows: Progress | None,
     window: EventWindow,
-) -> tuple[LoadState, set[str]]:
+) -> LoadState:
     """Parse into the batch tables and quarantine the lines that do not parse (inside the
-    transaction); returns the state and the entities with rows."""
+    transaction)."""
     state = LoadState()
-    filled: set[str] = set()
-    quarantine = _stage(handle, files, report, on_rows, filled, state.currencies, window)
+    quarantine = _stage(handle, files, report, on_rows, state.filled, state.currencies, window)
     merge.store_quarantine(handle, quarantine)
-    state.rows = {e.in_table: int(e.name in filled) for e in merge.ENTITIES.values()}
-    return state, filled
+    state.rows = {e.in_table: int(e.name in state.filled) for e in merge.ENTITIES.values()}
+    return state
 
 
 def _load(
@@ -358,7 +359,7 @@ def _load(
     handle.size_for(sum(path.stat().st_size for _, path in files))
     with handle.transaction():
         _prepare(handle, models)
-        state, filled = _stage_batch(handle, files, report, on_rows, window)
+        state = _stage_batch(handle, files, report, on_rows, window)
         # currencies this connection has committed are in dim_currency (it never shrinks)
         session = _SESSIONS.get(handle)
         known = session.known_currencies if session is not None else set()
@@ -369,7 +370,7 @@ def _load(
         report.users_touched = built.users_touched
         if built.quarantined_by_source:
             state.currencies.add(UNKNOWN)  # a conflicting row's currency may not be stored
-        _empty(handle, [merge.ENTITIES[e].in_table for e in sorted(filled)] + built.filled)
+        _empty(handle, [merge.ENTITIES[e].in_table for e in sorted(state.filled)] + built.filled)
     committed = known | state.currencies if UNKNOWN not in state.currencies else known
     _SESSIONS[handle] = _Session(known_currencies=committed)
 
