@@ -28,7 +28,6 @@ from bitsodata.warehouse.load.runner import (
     ensure_schema,
     filled_tables,
     load_models,
-    prepare,
     run_batch,
 )
 from bitsodata.warehouse.sources.columnar import Chunk, iter_columnar
@@ -186,22 +185,22 @@ def _line_chunks(path: Path, spec: SourceSpec, window: EventWindow) -> Iterator[
 @dataclass
 class _Session:
     """What the loader knows about one connection once a batch has committed on it: its batch
-    tables and staging views exist, and which currencies ``dim_currency`` already holds."""
+    tables exist, which per-batch relations of the models it has, and which currencies
+    ``dim_currency`` already holds."""
 
     known_currencies: set[str] = field(default_factory=set)
+    relations: set[str] = field(default_factory=set)
 
 
 _SESSIONS: weakref.WeakKeyDictionary[Database, _Session] = weakref.WeakKeyDictionary()
 
 
-def _prepare(db: Database, models: list[Model]) -> None:
-    """Create the connection's batch tables, views and per-batch tables once (they survive
-    batches)."""
+def _prepare(db: Database) -> None:
+    """Create the connection's batch tables once (they survive batches)."""
     if db in _SESSIONS:
         return
     for entity in merge.ENTITIES.values():
         merge.create_batch_tables(db, entity)
-    prepare(db, models)
 
 
 def _empty(db: Database, tables: list[str]) -> None:
@@ -255,12 +254,14 @@ def load_batch(
 class LoadState:
     """What staging one batch left for the models: the entities with rows, the rows of each
     batch source table, the currencies the batch brought and whether ``dim_currency`` may lack
-    one of them."""
+    one of them, and the per-batch relations of the models the connection has (the runner adds
+    the ones it creates; they are the connection's once the batch commits)."""
 
     filled: set[str] = field(default_factory=set)
     rows: dict[str, int] = field(default_factory=dict)
     currencies: set[str] = field(default_factory=set)
     new_currencies: bool = True
+    relations: set[str] = field(default_factory=set)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -284,7 +285,7 @@ Builder = Callable[[Database, list[Model], LoadState], Built]
 
 def run_runner(handle: Database, models: list[Model], state: LoadState) -> Built:
     """The default builder: the fast runner, inside the batch's transaction."""
-    seen = run_batch(handle, models, state.counts)
+    seen = run_batch(handle, models, state.counts, state.relations)
     by_source, withdrawn = _conflict_counts(handle, models, seen)
     users = next(
         (seen.get(m.scope.table, 0) for m in models if m.name == "dim_user" and m.scope), 0
@@ -358,12 +359,13 @@ def _load(
     """The whole batch in one transaction (rolled back on any error)."""
     handle.size_for(sum(path.stat().st_size for _, path in files))
     with handle.transaction():
-        _prepare(handle, models)
+        _prepare(handle)
         state = _stage_batch(handle, files, report, on_rows, window)
         # currencies this connection has committed are in dim_currency (it never shrinks)
-        session = _SESSIONS.get(handle)
-        known = session.known_currencies if session is not None else set()
+        session = _SESSIONS.get(handle, _Session())
+        known = session.known_currencies
         state.new_currencies = not state.currencies <= known
+        state.relations = set(session.relations)
         built = build(handle, models, state)
         report.rows_quarantined.update(built.quarantined_by_source)
         report.rows_withdrawn = built.withdrawn
@@ -372,7 +374,7 @@ def _load(
             state.currencies.add(UNKNOWN)  # a conflicting row's currency may not be stored
         _empty(handle, [merge.ENTITIES[e].in_table for e in sorted(state.filled)] + built.filled)
     committed = known | state.currencies if UNKNOWN not in state.currencies else known
-    _SESSIONS[handle] = _Session(known_currencies=committed)
+    _SESSIONS[handle] = _Session(known_currencies=committed, relations=state.relations)
 
 
 def landing_days(landing: Path) -> list[tuple[date, Path]]:

@@ -7,7 +7,8 @@ materializations the project uses:
 
 - ``view``: a temporary view over this batch's rows, created once per connection;
 - ``table``: a per-batch temporary table (the merge's and the scope's intermediate results),
-  created empty once per connection, filled for a batch and emptied after it;
+  created once per connection (by its first batch with rows for it, or empty when a reader needs
+  it first), filled for a batch and emptied after it;
 - ``incremental`` with ``append``: insert the model's rows (the model keeps only new keys itself);
 - ``incremental`` with ``replace_scope``: delete the rows whose keys are in the model's scope (a
   small per-batch key model, e.g. ``int_touched_days(user_id, date_key)``) and insert the model's
@@ -36,7 +37,6 @@ __all__ = [
     "ensure_schema",
     "filled_tables",
     "load_models",
-    "prepare",
     "run_batch",
     "run_models",
     "schema_columns",
@@ -83,22 +83,49 @@ def _replace_scope(db: Database, model: Model, cols: str, delete: bool, insert: 
     db.execute("drop table _replacement")
 
 
-def prepare(db: Database, models: list[Model]) -> None:
-    """Create the connection's views and (empty) per-batch tables, once: they survive batches."""
-    for model in models:
+class _Relations:
+    """Creates the per-batch relations of one connection when first needed: a view, or a table
+    (by the statement that fills it, or empty when a reader needs it before it had rows)."""
+
+    def __init__(self, db: Database, models: list[Model], created: set[str]) -> None:
+        self._db, self._created = db, created
+        self._by_name = {m.name: m for m in models}
+
+    def ensure(self, name: str) -> None:
+        model = self._by_name.get(name)
+        if model is None or model.persisted or name in self._created:
+            return
+        self.inputs(model)
         if model.materialized == "view":
-            db.execute(f"create or replace temp view {model.name} as {model.sql}")
-        elif model.materialized == "table":
-            db.execute(
-                f"create temp table if not exists {model.name} as "
-                f"select * from ({model.sql}) as m limit 0"
+            self._db.execute(f"create or replace temp view {name} as {model.sql}")
+        else:
+            self._db.execute(
+                f"create temp table {name} as select * from ({model.sql}) as m limit 0"
             )
+        self._created.add(name)
+
+    def inputs(self, model: Model) -> None:
+        for ref in sorted(model.refs):
+            self.ensure(ref)
+
+    def fill(self, model: Model) -> int:
+        """Insert the table model's rows for this batch; how many."""
+        self.inputs(model)
+        if model.name in self._created:
+            return self._db.execute_count(
+                f"insert into {model.name} select * from ({model.sql}) as m"
+            )
+        self._created.add(model.name)
+        return self._db.execute_count(f"create temp table {model.name} as {model.sql}")
 
 
-def run_batch(db: Database, models: list[Model], counts: Mapping[str, int]) -> dict[str, int]:
+def run_batch(
+    db: Database, models: list[Model], counts: Mapping[str, int], created: set[str]
+) -> dict[str, int]:
     """Materialize the models with something to do for this batch, in dependency order (inside
-    the caller's transaction, after :func:`prepare`); returns the row count of every per-batch
-    relation (``UNKNOWN`` for views).
+    the caller's transaction); returns the row count of every per-batch relation (``UNKNOWN``
+    for views). ``created`` names the per-batch relations the connection already has (updated;
+    keep it only once the transaction commits).
 
     ``counts`` holds the rows of each ``batch`` source and the state counts ``meta.run_if`` may
     name. A model's per-batch inputs are the batch sources, views and tables it reads: when they
@@ -107,6 +134,7 @@ def run_batch(db: Database, models: list[Model], counts: Mapping[str, int]) -> d
     when its scope has keys. The per-batch tables that got rows (:func:`filled_tables`) must be
     emptied after the batch.
     """
+    relations = _Relations(db, models, created)
     seen: dict[str, int] = {s: n for s, n in counts.items() if s in batch_sources()}
     for model in models:
         inputs = [seen[r] for r in (*model.sources, *model.refs) if r in seen]
@@ -116,17 +144,15 @@ def run_batch(db: Database, models: list[Model], counts: Mapping[str, int]) -> d
         if model.materialized == "view":
             seen[model.name] = UNKNOWN if live else 0
         elif model.materialized == "table":
-            seen[model.name] = (
-                db.execute_count(f"insert into {model.name} select * from ({model.sql}) as m")
-                if live
-                else 0
-            )
+            seen[model.name] = relations.fill(model) if live else 0
         elif model.strategy == "replace_scope":
             scoped = model.scope is not None and seen.get(model.scope.table, UNKNOWN) != 0
             if scoped or live:
+                relations.inputs(model)
                 cols = ", ".join(table_columns(model.name))
                 _replace_scope(db, model, cols, delete=scoped, insert=live)
         elif live:
+            relations.inputs(model)
             _insert(db, model, ", ".join(table_columns(model.name)), f"({model.sql}) as m")
     return seen
 
@@ -137,6 +163,6 @@ def filled_tables(models: list[Model], seen: Mapping[str, int]) -> list[str]:
 
 
 def run_models(db: Database, models: list[Model] | None = None) -> None:
-    """Materialize every model in order, whatever their inputs hold (after :func:`prepare`)."""
+    """Materialize every model in order, whatever their inputs hold."""
     models = models if models is not None else load_models(db.engine)
-    run_batch(db, models, {s: UNKNOWN for s in batch_sources()})
+    run_batch(db, models, {s: UNKNOWN for s in batch_sources()}, set())
