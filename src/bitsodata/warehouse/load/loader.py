@@ -1,9 +1,9 @@
 """Load one batch (any set of source files) into the warehouse, in one transaction.
 
 Flow: check every header (a mismatch writes nothing) -> parse lines into typed rows or quarantine
--> resolve duplicates by natural key -> fill the key tables of what the batch touched
-(:mod:`scope`) -> run the models (facts append new keys, dimensions and snapshots recompute only
-the touched keys) -> commit.
+-> run the models (merge by natural key and quarantine conflicting versions, scope the batch to
+the keys it touched, facts append new keys, dimensions and snapshots recompute only the touched
+keys) -> commit.
 """
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ import pyarrow.compute as pc
 from bitsodata.errors import BitsodataError, WarehouseError
 from bitsodata.settings import WarehouseSettings
 from bitsodata.warehouse.db import Database, Row, open_db
-from bitsodata.warehouse.load import merge, scope
+from bitsodata.warehouse.load import merge
+from bitsodata.warehouse.load.models import batch_sources
 from bitsodata.warehouse.load.runner import (
     Model,
     ensure_schema,
+    filled_tables,
     load_models,
-    materialize,
-    run_models,
+    run_batch,
 )
 from bitsodata.warehouse.sources.columnar import Chunk, iter_columnar
 from bitsodata.warehouse.sources.lines import (
@@ -184,64 +185,31 @@ def _line_chunks(path: Path, spec: SourceSpec, window: EventWindow) -> Iterator[
 @dataclass
 class _Session:
     """What the loader knows about one connection once a batch has committed on it: its batch
-    tables and staging views exist, and which currencies ``dim_currency`` already holds."""
+    tables exist, which per-batch relations of the models it has, and which currencies
+    ``dim_currency`` already holds."""
 
     known_currencies: set[str] = field(default_factory=set)
+    relations: set[str] = field(default_factory=set)
 
 
 _SESSIONS: weakref.WeakKeyDictionary[Database, _Session] = weakref.WeakKeyDictionary()
 
 
-def _prepare(db: Database, models: list[Model]) -> None:
-    """Create the connection's batch tables and staging views once (they survive batches)."""
+def _prepare(db: Database) -> None:
+    """Create the connection's batch tables once (they survive batches)."""
     if db in _SESSIONS:
         return
     for entity in merge.ENTITIES.values():
         merge.create_batch_tables(db, entity)
-    scope.create_key_tables(db)
-    for model in models:
-        if model.materialized == "view":
-            materialize(db, model)
 
 
-def _empty(db: Database, filled: set[str], counts: dict[str, int]) -> None:
-    """Empty the batch and key tables for the next batch, in one round trip."""
-    tables = [
-        t for e in merge.ENTITIES.values() if e.name in filled for t in (e.in_table, e.batch_table)
-    ]
-    tables += [t for t in scope.KEY_TABLES if counts.get(t, 1)]  # known-empty ones are skipped
+def _empty(db: Database, tables: list[str]) -> None:
+    """Empty the batch's tables for the next batch, in one round trip."""
     if tables:
         db.execute("; ".join(f"delete from {t}" for t in tables))
 
 
 UNKNOWN = ""  # marks a batch whose currencies are not all stored: never cached as known
-
-
-def worth_running(models: list[Model], filled: set[str], counts: dict[str, int]) -> list[Model]:
-    """The models with something to do for this batch, in order; the result is the same as
-    running them all, in fewer statements (daily batches pay per statement). Views are created
-    once per connection; an append runs when a batch source it reads (through its refs) has rows
-    and its ``meta.run_if`` count is not zero; a ``replace_scope`` model runs when its scope has
-    keys; a per-batch table runs when a model that reads it runs."""
-    batch_tables = {merge.ENTITIES[e].batch_table for e in filled}
-    by_name = {m.name: m for m in models}
-    upstream: dict[str, set[str]] = {}
-    for m in models:  # dependency order: every ref is already resolved
-        upstream[m.name] = set(m.sources).union(*(upstream[r] for r in m.refs))
-    run: dict[str, bool] = {}
-    for m in models:
-        if m.materialized != "incremental":
-            continue
-        if m.scope is not None:
-            run[m.name] = counts.get(m.scope.table, 1) > 0
-        else:
-            run[m.name] = bool(upstream[m.name] & batch_tables)
-        if m.run_if is not None and not counts.get(m.run_if, 1):
-            run[m.name] = False
-    for m in reversed(models):
-        if m.materialized == "table":
-            run[m.name] = any(run.get(o.name, False) and m.name in o.refs for o in models)
-    return [by_name[n] for n in by_name if run.get(n, False)]
 
 
 def load_batch(
@@ -283,38 +251,84 @@ def load_batch(
 
 
 @dataclass
-class BatchState:
-    """What staging one batch left for the models: the entities with rows, the key tables'
-    row counts (and ``new_days`` / ``new_currencies``), the currencies the batch brought."""
+class LoadState:
+    """What staging one batch left for the models: the entities with rows, the rows of each
+    batch source table, the currencies the batch brought and whether ``dim_currency`` may lack
+    one of them, and the per-batch relations of the models the connection has (the runner adds
+    the ones it creates; they are the connection's once the batch commits)."""
 
     filled: set[str] = field(default_factory=set)
-    counts: dict[str, int] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)
     currencies: set[str] = field(default_factory=set)
+    new_currencies: bool = True
+    relations: set[str] = field(default_factory=set)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """What the runner decides by: rows of each batch source, and ``meta.run_if`` counts."""
+        return {**self.rows, "new_currencies": int(self.new_currencies)}
 
 
-Builder = Callable[[Database, list[Model], BatchState], None]
+@dataclass(frozen=True)
+class Built:
+    """What building one batch did: the per-batch tables to empty, and (the fast runner only:
+    dbt builds after the commit) the conflicting versions it quarantined."""
+
+    filled: list[str] = field(default_factory=list)
+    quarantined_by_source: Counter[str] = field(default_factory=Counter)
+    withdrawn: int = 0
+    users_touched: int = 0
 
 
-def run_runner(handle: Database, models: list[Model], state: BatchState) -> None:
+Builder = Callable[[Database, list[Model], LoadState], Built]
+
+
+def run_runner(handle: Database, models: list[Model], state: LoadState) -> Built:
     """The default builder: the fast runner, inside the batch's transaction."""
-    run_models(handle, worth_running(models, state.filled, state.counts))
+    seen = run_batch(handle, models, state.counts, state.relations)
+    by_source, withdrawn = _conflict_counts(handle, models, seen)
+    users = next(
+        (seen.get(m.scope.table, 0) for m in models if m.name == "dim_user" and m.scope), 0
+    )
+    return Built(filled_tables(models, seen), by_source, withdrawn, max(users, 0))
 
 
-def publish_sources(handle: Database, models: list[Model], state: BatchState) -> None:
-    """The builder for dbt: copy the batch's sources (the per-connection tables the models read)
-    into tables of the warehouse's schema, where a ``dbt build`` after the commit finds them."""
-    del state
+def _conflict_counts(
+    handle: Database, models: list[Model], seen: dict[str, int]
+) -> tuple[Counter[str], int]:
+    """Lines quarantined as conflicting, per source, and stored versions withdrawn (one query,
+    only when a conflict table of the quarantine model has rows)."""
+    quarantine = next((m for m in models if m.name == "quarantine"), None)
+    tables = sorted(r for r in quarantine.refs if seen.get(r, 0)) if quarantine else []
+    by_source: Counter[str] = Counter()
+    if not tables:
+        return by_source, 0
+    union = " union all ".join(f"select source, n_lines, is_stored from {t}" for t in tables)
+    withdrawn = 0
+    for source, lines, stored, versions in handle.fetchall(
+        f"select source, sum(n_lines), is_stored, count(*) from ({union}) as c "
+        "group by source, is_stored"
+    ):
+        if stored:
+            withdrawn += int(versions)
+        else:
+            by_source[source] += int(lines)
+    return by_source, withdrawn
+
+
+def publish_sources(handle: Database, models: list[Model], state: LoadState) -> Built:
+    """The builder for dbt: copy the batch's sources (the typed rows the models read) into tables
+    of the warehouse's schema, where a ``dbt build`` after the commit finds them."""
+    del models, state
     schema, temp = "public", "pg_temp"
     if handle.engine == "duckdb":  # `main` alone would find the temporary schema first
         schema, temp = f"{handle.fetchall('select current_database()')[0][0]}.main", "temp.main"
-    names = sorted(
-        {t for m in models for t in m.sources} | {m.scope.table for m in models if m.scope}
-    )
-    for name in names:
+    for name in sorted(batch_sources()):
         target, rows = f"{schema}.{name}", f"select * from {temp}.{name}"
         handle.execute(f"create table if not exists {target} as {rows} limit 0")
         handle.execute(f"delete from {target}")  # dbt's views depend on it: never dropped
         handle.execute(f"insert into {target} {rows}")
+    return Built()
 
 
 def _stage_batch(
@@ -323,28 +337,13 @@ def _stage_batch(
     report: LoadReport,
     on_rows: Progress | None,
     window: EventWindow,
-) -> BatchState:
-    """Parse, merge by natural key, quarantine, fill the key tables (inside the transaction)."""
-    state = BatchState()
+) -> LoadState:
+    """Parse into the batch tables and quarantine the lines that do not parse (inside the
+    transaction)."""
+    state = LoadState()
     quarantine = _stage(handle, files, report, on_rows, state.filled, state.currencies, window)
-    withdrawn: set[str] = set()
-    present = [e for e in merge.ENTITIES.values() if e.name in state.filled]
-    conflicts = merge.count_conflicts(handle, present)
-    for entity in merge.ENTITIES.values():
-        outcome = merge.resolve(
-            handle, entity, entity.name in state.filled, conflicts.get(entity.name, 0)
-        )
-        quarantine.extend(outcome.quarantine)
-        report.rows_quarantined.update(outcome.quarantined_by_source)
-        report.rows_withdrawn += len(outcome.quarantine) - sum(
-            outcome.quarantined_by_source.values()
-        )
-        withdrawn |= outcome.withdrawn_users
-        if entity.name == "transaction" and outcome.quarantine:
-            state.currencies.add(UNKNOWN)  # a conflicting row's currency may not be stored
     merge.store_quarantine(handle, quarantine)
-    state.counts = scope.fill_key_tables(handle, state.filled, withdrawn)
-    report.users_touched = state.counts["_affected_users"]
+    state.rows = {e.in_table: int(e.name in state.filled) for e in merge.ENTITIES.values()}
     return state
 
 
@@ -360,16 +359,22 @@ def _load(
     """The whole batch in one transaction (rolled back on any error)."""
     handle.size_for(sum(path.stat().st_size for _, path in files))
     with handle.transaction():
-        _prepare(handle, models)
+        _prepare(handle)
         state = _stage_batch(handle, files, report, on_rows, window)
         # currencies this connection has committed are in dim_currency (it never shrinks)
-        session = _SESSIONS.get(handle)
-        known = session.known_currencies if session is not None else set()
-        state.counts["new_currencies"] = int(not state.currencies <= known)
-        build(handle, models, state)
-        _empty(handle, state.filled, state.counts)
+        session = _SESSIONS.get(handle, _Session())
+        known = session.known_currencies
+        state.new_currencies = not state.currencies <= known
+        state.relations = set(session.relations)
+        built = build(handle, models, state)
+        report.rows_quarantined.update(built.quarantined_by_source)
+        report.rows_withdrawn = built.withdrawn
+        report.users_touched = built.users_touched
+        if built.quarantined_by_source:
+            state.currencies.add(UNKNOWN)  # a conflicting row's currency may not be stored
+        _empty(handle, [merge.ENTITIES[e].in_table for e in sorted(state.filled)] + built.filled)
     committed = known | state.currencies if UNKNOWN not in state.currencies else known
-    _SESSIONS[handle] = _Session(known_currencies=committed)
+    _SESSIONS[handle] = _Session(known_currencies=committed, relations=state.relations)
 
 
 def landing_days(landing: Path) -> list[tuple[date, Path]]:

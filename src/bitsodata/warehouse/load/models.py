@@ -1,9 +1,9 @@
 """The warehouse's dbt project (``warehouse/project``) as the fast runner reads it.
 
 Each model is rendered with the subset of dbt's Jinja the project uses (``ref``, ``source``,
-``this``, ``is_incremental``, ``target``, ``adapter.dispatch``, ``return`` and the project's
-macros); its config, grain and tests come from the YAML beside it, and the models are ordered by
-their ``ref()`` graph, as dbt orders them.
+``this``, ``is_incremental``, ``target``, ``adapter.dispatch``, ``return``, ``var`` and the
+project's macros); its config, grain and tests come from the YAML beside it, and the models are
+ordered by their ``ref()`` graph, as dbt orders them.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ STRATEGIES = ("append", "replace_scope")
 
 @dataclass(frozen=True)
 class Scope:
-    """The key table (a ``scope`` source) whose keys an incremental model recomputes."""
+    """The per-batch key model whose keys an incremental model deletes and recomputes."""
 
     table: str
     columns: tuple[str, ...]
@@ -137,6 +137,7 @@ class _Renderer:
     def __init__(self, engine: str, sources: Mapping[tuple[str, str], str]) -> None:
         self.engine = engine
         self._sources = sources
+        self._vars = project_vars()
         self._env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
         root = project_root() / "macros"
         self._macros = self._env.from_string(
@@ -158,6 +159,11 @@ class _Renderer:
             seen.sources.add(identifier)
             return identifier
 
+        def var(name: str, default: Any = None) -> Any:
+            if name not in self._vars and default is None:
+                raise WarehouseError("unknown project variable", var=name)
+            return self._vars.get(name, default)
+
         def config(**kwargs: Any) -> str:
             seen.config.update(kwargs)
             return ""
@@ -167,6 +173,7 @@ class _Renderer:
             "ref": ref,
             "source": source,
             "config": config,
+            "var": var,
             "this": _This(name, seen),
             "is_incremental": lambda: True,  # the runner's tables exist (migrations)
             "target": _Target(self.engine, "main" if self.engine == "duckdb" else "public"),
@@ -190,6 +197,19 @@ def _read_yaml(path: Traversable) -> dict[str, Any]:
     return data
 
 
+@cache
+def project_vars() -> dict[str, Any]:
+    """The ``vars`` of ``dbt_project.yml`` (the entities' columns among them)."""
+    return dict(_read_yaml(project_root() / "dbt_project.yml").get("vars", {}) or {})
+
+
+@cache
+def batch_sources() -> frozenset[str]:
+    """The tables of the ``batch`` source: what the loader hands the models for one batch."""
+    return frozenset(i for (group, _), i in _source_identifiers().items() if group == "batch")
+
+
+@cache
 def _source_identifiers() -> dict[tuple[str, str], str]:
     data = _read_yaml(project_root() / "models" / "staging" / "_sources.yml")
     return {
@@ -224,11 +244,8 @@ def _tests(model: str, spec: Mapping[str, Any]) -> list[DataTest]:
     return found
 
 
-def _scope(renderer: _Renderer, name: str, spec: Mapping[str, Any] | None) -> Scope | None:
-    if not spec:
-        return None
-    table, _ = renderer.render(name, f"{{{{ source('scope', '{spec['table']}') }}}}")
-    return Scope(table, tuple(spec["columns"]))
+def _scope(spec: Mapping[str, Any] | None) -> Scope | None:
+    return Scope(str(spec["table"]), tuple(spec["columns"])) if spec else None
 
 
 def _model(renderer: _Renderer, layer: str, entry: Traversable, spec: Mapping[str, Any]) -> Model:
@@ -243,6 +260,7 @@ def _model(renderer: _Renderer, layer: str, entry: Traversable, spec: Mapping[st
     ):
         raise WarehouseError("materialization the runner does not know", model=name)
     key = config.get("unique_key", ())
+    scope = _scope(meta.get("scope"))
     return Model(
         name=name,
         layer=layer,
@@ -252,9 +270,10 @@ def _model(renderer: _Renderer, layer: str, entry: Traversable, spec: Mapping[st
         unique_key=(key,) if isinstance(key, str) else tuple(key),
         grain=str(meta.get("grain", "")),
         description=str(spec.get("description", "")).strip(),
-        scope=_scope(renderer, name, meta.get("scope")),
+        scope=scope,
         run_if=meta.get("run_if"),
-        refs=frozenset(seen.refs - {name}),
+        # the scope is read by the materialization: it must be built first
+        refs=frozenset(seen.refs - {name} | ({scope.table} if scope else set())),
         sources=frozenset(seen.sources),
         reads_itself=seen.this,
         tests=tuple(_tests(name, spec)),
@@ -300,6 +319,12 @@ def _load_models(engine: str) -> tuple[Model, ...]:
 def load_models(engine: str = "duckdb") -> list[Model]:
     """Every model of the project rendered for ``engine``, in dependency order (once a process)."""
     return list(_load_models(engine))
+
+
+def render(engine: str, text: str) -> str:
+    """One snippet of the project's Jinja (its macros included) rendered for ``engine``."""
+    sql, _ = _Renderer(engine, _source_identifiers()).render("snippet", text)
+    return sql
 
 
 @cache

@@ -19,7 +19,7 @@ where not exists (
 {%- endmacro %}
 
 {#- Aggregates the batch touched (incremental_strategy: replace_scope): delete the rows whose keys
-    are in the model's scope table (meta.scope: a `scope` source and its key columns), then
+    are in the model's scope (meta.scope: a per-batch key model and its key columns), then
     insert the model's rows for them, so keys that no longer have rows disappear too. dbt builds
     the model's rows into a temporary table first, so a model may read its own previous rows. -#}
 {% macro get_incremental_replace_scope_sql(arg_dict) %}
@@ -27,7 +27,7 @@ where not exists (
     {%- set target = arg_dict['target_relation'] -%}
     {%- set cols = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
     delete from {{ target }} as t
-    using {{ source('scope', scope['table']) }} as s
+    using {{ ref(scope['table']) }} as s
     where {% for c in scope['columns'] %}t.{{ c }} = s.{{ c }}{{ " and " if not loop.last }}{% endfor %};
     insert into {{ target }} ({{ cols }})
     select {{ cols }} from {{ arg_dict['temp_relation'] }}

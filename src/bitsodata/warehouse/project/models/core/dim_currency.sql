@@ -1,6 +1,6 @@
 -- Every currency code seen in a transaction; fiat or crypto.
 with codes as (
-    select distinct currency_code from {{ ref('stg_transactions') }}
+    select distinct currency_code from {{ ref('int_transaction_accepted') }}
 ),
 
 final as (

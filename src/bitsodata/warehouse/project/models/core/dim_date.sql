@@ -1,9 +1,9 @@
 -- One row per calendar day from the first to the last fact day (no gaps). Only the days that
 -- widen the stored range are generated, so a batch costs a few rows, all new by construction.
 with recursive batch_days as (
-    select date_key from {{ ref('stg_transactions') }}
+    select date_key from {{ ref('int_transaction_accepted') }}
     union all
-    select date_key from {{ ref('stg_events') }}
+    select date_key from {{ ref('int_event_accepted') }}
 ),
 
 bounds as (

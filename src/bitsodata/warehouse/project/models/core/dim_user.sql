@@ -1,12 +1,13 @@
+-- depends_on: {{ ref('int_affected_users') }} (its scope: meta.scope)
 -- Every user, with lifetime attributes. A user seen in facts but not (yet) in the user
 -- snapshot is an inferred member (is_inferred), completed when the snapshot delivers it.
 -- Incremental: a touched user's row is its previous row merged with the recomputed touched days
 -- (counts: old total - the touched days' old counts + their new counts; first/last: min/max).
--- A user who lost a fact to a conflicting duplicate (_withdrawn_users) has every day touched, so
+-- A user who lost a fact to a conflicting duplicate (int_withdrawn_users) has every day touched, so
 -- the row is rebuilt from int_user_day_activity alone. One union + group by, not a chain of joins:
 -- it plans and runs in a fraction of the time.
 with rebuilt as (
-    select user_id from {{ source('scope', 'withdrawn_users') }}
+    select user_id from {{ ref('int_withdrawn_users') }}
 ),
 
 parts as (
@@ -26,7 +27,7 @@ parts as (
         d.current_jurisdiction as jurisdiction,
         d.current_level as level
     from {{ this }} as d
-    inner join {{ source('scope', 'affected_users') }} as a on a.user_id = d.user_id
+    inner join {{ ref('int_affected_users') }} as a on a.user_id = d.user_id
     left join rebuilt as r on r.user_id = d.user_id
     union all
 {%- endif %}
@@ -42,26 +43,26 @@ parts as (
     select
         user_id, 'old', null, false, null, null, null, -n_deposits, null, null, -n_withdrawals,
         null, -n_logins, null, null
-    from {{ source('scope', 'old_tail') }}
+    from {{ ref('int_old_tail') }}
     where is_touched
     union all
     select user_id, 'snap', null, false, null, null, null, 0, null, null, 0, null, 0, null, null
-    from {{ ref('stg_users') }}
+    from {{ ref('int_user_accepted') }}
     union all
     -- users whose level history changed: their current version (none left means no level)
     select user_id, 'level_user', null, false, null, null, null, 0, null, null, 0, null, 0, null, null
-    from {{ source('scope', 'level_users') }}
+    from {{ ref('int_level_users') }}
     union all
     select
         h.user_id, 'level', null, false, h.valid_from, null, null, 0, null, null, 0, null, 0,
         h.jurisdiction, h.level
     from {{ ref('dim_user_level_history') }} as h
-    inner join {{ source('scope', 'level_users') }} as u on u.user_id = h.user_id
+    inner join {{ ref('int_level_users') }} as u on u.user_id = h.user_id
     where h.is_current
     union all
     -- first level change: this batch's, or the whole history of a rebuilt user
     select user_id, 'first_level', null, false, changed_at, null, null, 0, null, null, 0, null, 0, null, null
-    from {{ ref('stg_user_levels') }}
+    from {{ ref('int_user_level_accepted') }}
     union all
     select
         h.user_id, 'first_level', null, false, h.valid_from, null, null, 0, null, null, 0, null, 0,

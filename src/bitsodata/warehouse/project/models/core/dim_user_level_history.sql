@@ -1,10 +1,10 @@
 -- SCD type 2 of (jurisdiction, level) with half-open [valid_from, valid_to).
 -- Built with LEAD() from the whole change log of each user with a change in the batch
--- (_level_users), so a late change re-slices the ranges around it. valid_to is null for the current version.
+-- (int_level_users), so a late change re-slices the ranges around it. valid_to is null for the current version.
 with changes as (
     select c.*
     from {{ ref('fct_user_level_change') }} as c
-    inner join {{ source('scope', 'level_users') }} as u on u.user_id = c.user_id
+    inner join {{ ref('int_level_users') }} as u on u.user_id = c.user_id
 ),
 
 ranged as (

@@ -1,6 +1,7 @@
 -- Every user event (logins and the rest), flagged is_login; a key already stored is kept as is.
+-- depends_on: {{ ref('int_event_conflicts') }} (its conflicting keys leave the fact: meta.scope)
 with batch as (
-    select * from {{ ref('stg_events') }}
+    select * from {{ ref('int_event_accepted') }}
 ),
 
 final as (

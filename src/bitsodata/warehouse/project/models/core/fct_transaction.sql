@@ -1,6 +1,7 @@
 -- Every deposit and withdrawal at the atomic grain; failed ones kept, flagged.
+-- depends_on: {{ ref('int_transaction_conflicts') }} (its conflicting keys leave the fact: meta.scope)
 with batch as (
-    select * from {{ ref('stg_transactions') }}
+    select * from {{ ref('int_transaction_accepted') }}
 ),
 
 final as (

@@ -1,6 +1,7 @@
 -- The level change log, one row per change as delivered by the source.
+-- depends_on: {{ ref('int_user_level_conflicts') }} (its conflicting keys leave the fact: meta.scope)
 with batch as (
-    select * from {{ ref('stg_user_levels') }}
+    select * from {{ ref('int_user_level_accepted') }}
 ),
 
 final as (

@@ -15,7 +15,7 @@ with tx as (
         sum(case when t.transaction_kind = 'withdrawal' and t.is_complete then 1 else 0 end) as n_withdrawals,
         sum(case when t.is_complete then 0 else 1 end) as n_failed_transactions
     from {{ ref('fct_transaction') }} as t
-    inner join {{ source('scope', 'touched_days') }} as k on k.user_id = t.user_id and k.date_key = t.date_key
+    inner join {{ ref('int_touched_days') }} as k on k.user_id = t.user_id and k.date_key = t.date_key
     group by t.user_id, t.date_key
 ),
 
@@ -28,7 +28,7 @@ ev as (
         sum(case when e.is_login then 1 else 0 end) as n_logins,
         count(*) as n_events
     from {{ ref('fct_event') }} as e
-    inner join {{ source('scope', 'touched_days') }} as k on k.user_id = e.user_id and k.date_key = e.date_key
+    inner join {{ ref('int_touched_days') }} as k on k.user_id = e.user_id and k.date_key = e.date_key
     group by e.user_id, e.date_key
 ),
 

@@ -1,6 +1,6 @@
 -- The user ids the user source has delivered so far (drives dim_user.is_inferred).
 with batch as (
-    select user_id from {{ ref('stg_users') }}
+    select user_id from {{ ref('int_user_accepted') }}
 )
 
 select * from batch

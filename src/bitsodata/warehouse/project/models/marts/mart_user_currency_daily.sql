@@ -4,7 +4,7 @@
 with complete as (
     select t.*
     from {{ ref('fct_transaction') }} as t
-    inner join {{ source('scope', 'touched_days') }} as k on k.user_id = t.user_id and k.date_key = t.date_key
+    inner join {{ ref('int_touched_days') }} as k on k.user_id = t.user_id and k.date_key = t.date_key
     where t.is_complete
 ),
 

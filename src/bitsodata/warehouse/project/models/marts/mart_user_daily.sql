@@ -1,9 +1,10 @@
+-- depends_on: {{ ref('int_tail_keys') }} (its scope: meta.scope)
 -- Periodic snapshot user x day (sparse: only days with a transaction or an event).
 -- Counts of complete deposits and withdrawals, failed transactions, logins, events, and the running
 -- count of complete deposits up to the end of the day ("historically" as of that day).
 -- Incremental: the scope is each touched user's tail, the rows from the user's earliest touched
--- day on (_tail_keys). Touched days come from int_user_day_activity, the other tail rows keep
--- the counts the loader copied (_old_tail), and the running count restarts from the user's
+-- day on (int_tail_keys). Touched days come from int_user_day_activity, the other tail rows keep
+-- the counts they had before the batch (int_old_tail), and the running count restarts from the user's
 -- total (dim_user.n_deposits, already updated) minus the tail's deposits, so no row before the
 -- tail is read.
 with touched as (
@@ -13,7 +14,7 @@ with touched as (
 
 kept as (
     select user_id, date_key, n_deposits, n_withdrawals, n_failed_transactions, n_logins, n_events
-    from {{ source('scope', 'old_tail') }}
+    from {{ ref('int_old_tail') }}
     where not is_touched
 ),
 
