@@ -1,6 +1,7 @@
 """Load one batch (any set of source files) into the warehouse, in one transaction.
 
-Flow: check every header (a mismatch writes nothing) -> parse lines into typed rows or quarantine
+Flow: check every header (a mismatch writes nothing) -> read every record as text into the landing
+tables -> the staging models check and type them (valid rows, or quarantine with their reason)
 -> resolve duplicates by natural key -> fill the key tables of what the batch touched
 (:mod:`scope`) -> run the models (facts append new keys, dimensions and snapshots recompute only
 the touched keys) -> commit.
@@ -16,12 +17,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import pyarrow.compute as pc
-
 from bitsodata.errors import BitsodataError, WarehouseError
 from bitsodata.settings import WarehouseSettings
 from bitsodata.warehouse.db import Database, Row, open_db
 from bitsodata.warehouse.load import merge, scope
+from bitsodata.warehouse.load.models import landing_models
 from bitsodata.warehouse.load.runner import (
     Model,
     ensure_schema,
@@ -29,14 +29,15 @@ from bitsodata.warehouse.load.runner import (
     materialize,
     run_models,
 )
-from bitsodata.warehouse.sources.columnar import Chunk, iter_columnar
+from bitsodata.warehouse.sources.columnar import iter_columnar
+from bitsodata.warehouse.sources.columns import landing_ddl
 from bitsodata.warehouse.sources.lines import (
     SOURCES,
+    Chunk,
     EventWindow,
     SourceSpec,
     check_header,
-    parse_lines,
-    records,
+    iter_landing,
 )
 
 Progress = Callable[[int], None]
@@ -80,27 +81,14 @@ def batch_files(batch_dir: Path) -> list[tuple[SourceSpec, Path]]:
     return present
 
 
-@dataclass
-class _Staged:
-    """What staging one file produced (merged into the report once the file is done)."""
-
-    n_in: int = 0
-    any_rows: bool = False
-    bad: list[Row] = field(default_factory=list)
-    currencies: set[str] = field(default_factory=set)
-
-
-def _stage_file(
-    db: Database,
-    entity: merge.Entity,
-    path: Path,
-    chunks: Iterator[Chunk],
-    on_rows: Progress | None,
-) -> _Staged:
-    staged = _Staged()
+def _land_file(
+    db: Database, spec: SourceSpec, path: Path, chunks: Iterator[Chunk], on_rows: Progress | None
+) -> int:
+    """Load a file's records as text into its landing table; the number of records."""
+    n_in = 0
     for chunk in chunks:
         try:
-            _insert(db, entity, chunk)
+            db.insert_arrow(spec.raw_table, chunk.table)
         except Exception as exc:  # name where it happened: the batch is rolled back
             first, last = chunk.lines
             raise WarehouseError(
@@ -108,27 +96,41 @@ def _stage_file(
                 path=str(path),
                 line=first,
             ) from exc
-        staged.any_rows |= chunk.n_in > len(chunk.bad)
-        if entity.name == "transaction":
-            at = entity.columns.index("currency_code")  # typed rows follow the entity's columns
-            staged.currencies.update(r[at] for r in chunk.rows)
-            if chunk.table is not None:
-                staged.currencies.update(pc.unique(chunk.table["currency_code"]).to_pylist())
-        staged.n_in += chunk.n_in
-        staged.bad.extend(
-            merge.quarantine_row(b.source, b.reason, b.raw_line, None) for b in chunk.bad
-        )
+        n_in += chunk.table.num_rows
         if on_rows is not None:
-            on_rows(chunk.n_in)
-    return staged
+            on_rows(chunk.table.num_rows)
+    return n_in
 
 
-def _insert(db: Database, entity: merge.Entity, chunk: Chunk) -> None:
-    cols = (*entity.columns, "natural_key", "raw_line")
-    typed = merge.keyed(entity.name, chunk.rows)
-    db.insert_rows(entity.in_table, cols, typed, (*entity.types, "varchar", "varchar"))
-    if chunk.table is not None:
-        db.insert_arrow(entity.in_table, chunk.table)
+def _stage_source(db: Database, spec: SourceSpec, model: Model, state: BatchState) -> int:
+    """Run the source's staging model; its valid rows go to the entity's ``_in_*`` table, its
+    quarantined ones (with their reason) to ``quarantine``. Returns how many were quarantined."""
+    entity = merge.ENTITIES[merge.SOURCE_ENTITY[spec.name]]
+    db.execute(f"create temp table {model.name} as {model.sql}")
+    n_in, n_bad = db.fetchall(f"select count(*), count(quarantine_reason) from {model.name}")[0]
+    if n_in > n_bad:
+        cols = ", ".join((*entity.columns, "natural_key", "raw_line"))
+        db.execute(
+            f"insert into {entity.in_table} ({cols}) select {cols} from {model.name} "
+            "where quarantine_reason is null"
+        )
+        state.filled.add(entity.name)
+        if entity.name == "transaction":
+            state.currencies.update(
+                db.fetch_column(
+                    f"select distinct currency_code from {model.name} "
+                    "where quarantine_reason is null"
+                )
+            )
+    if n_bad:
+        db.execute(
+            "insert into quarantine (quarantine_id, source, natural_key, reason, raw_line) "
+            "select distinct quarantine_id, source, cast(null as varchar), quarantine_reason, "
+            f"raw_line from {model.name} as m where quarantine_reason is not null and not exists "
+            "(select 1 from quarantine as q where q.quarantine_id = m.quarantine_id)"
+        )
+    db.execute(f"drop table {model.name}")
+    return int(n_bad)
 
 
 def _stage(
@@ -136,49 +138,32 @@ def _stage(
     files: list[tuple[SourceSpec, Path]],
     report: LoadReport,
     on_rows: Progress | None,
-    filled: set[str],
-    currencies: set[str],
+    state: BatchState,
     window: EventWindow,
-) -> list[Row]:
-    """Parse every file into the ``_in_*`` tables; returns the bad rows as quarantine records."""
-    bad_rows: list[Row] = []
+) -> None:
+    """Read every file into its landing table, then stage each in SQL (check, type, quarantine)
+    into the ``_in_*`` tables the merge reads."""
+    landing = landing_models(db.engine, window.variables())
     for spec, path in files:
-        entity = merge.ENTITIES[merge.SOURCE_ENTITY[spec.name]]
-        staged = _stage_file(db, entity, path, _chunks(path, spec, window), on_rows)
-        if staged.any_rows:
-            filled.add(entity.name)
-        currencies |= staged.currencies
-        report.rows_in[spec.name] += staged.n_in
-        report.rows_quarantined[spec.name] += len(staged.bad)
-        bad_rows.extend(staged.bad)
-    return bad_rows
+        n_in = _land_file(db, spec, path, _chunks(path, spec), on_rows)
+        report.rows_in[spec.name] += n_in
+        if n_in:
+            state.landed.add(spec.raw_table)
+            bad = _stage_source(db, spec, landing[spec.raw_table], state)
+            report.rows_quarantined[spec.name] += bad
 
 
 SMALL_FILE_BYTES = 256 << 10
 
 
-def _chunks(path: Path, spec: SourceSpec, window: EventWindow) -> Iterator[Chunk]:
-    """The bulk parser, or for a small file (a daily batch's) the reference parser: below a few
+def _chunks(path: Path, spec: SourceSpec) -> Iterator[Chunk]:
+    """The bulk reader, or for a small file (a daily batch's) the reference reader: below a few
     thousand lines the kernels' fixed cost (~1 ms a file) is more than the lines cost. Both give
     the same rows (tests/warehouse/sources/test_columnar.py)."""
     if path.stat().st_size >= SMALL_FILE_BYTES:
-        yield from iter_columnar(path, spec, window)
+        yield from iter_columnar(path, spec)
     else:
-        yield from _line_chunks(path, spec, window)
-
-
-def _line_chunks(path: Path, spec: SourceSpec, window: EventWindow) -> Iterator[Chunk]:
-    columns = check_header(path, spec)
-    seen = [2, 2]  # first and last line number of the chunk being parsed
-
-    def numbered() -> Iterator[tuple[int, bytes]]:
-        for no, record in records(path):
-            seen[1] = no
-            yield no, record
-
-    for rows, bad, n_in in parse_lines(spec, columns, numbered(), window=window):
-        yield Chunk(None, rows, bad, n_in, (seen[0], seen[1]))
-        seen[0] = seen[1] + 1
+        yield from iter_landing(path, spec)
 
 
 @dataclass
@@ -196,6 +181,8 @@ def _prepare(db: Database, models: list[Model]) -> None:
     """Create the connection's batch tables and staging views once (they survive batches)."""
     if db in _SESSIONS:
         return
+    for spec in SOURCES.values():
+        db.execute(landing_ddl(spec))
     for entity in merge.ENTITIES.values():
         merge.create_batch_tables(db, entity)
     scope.create_key_tables(db)
@@ -204,9 +191,11 @@ def _prepare(db: Database, models: list[Model]) -> None:
             materialize(db, model)
 
 
-def _empty(db: Database, filled: set[str], counts: dict[str, int]) -> None:
-    """Empty the batch and key tables for the next batch, in one round trip."""
-    tables = [
+def _empty(db: Database, state: BatchState) -> None:
+    """Empty the landing, batch and key tables for the next batch, in one round trip."""
+    filled, counts = state.filled, state.counts
+    tables = sorted(state.landed)
+    tables += [
         t for e in merge.ENTITIES.values() if e.name in filled for t in (e.in_table, e.batch_table)
     ]
     tables += [t for t in scope.KEY_TABLES if counts.get(t, 1)]  # known-empty ones are skipped
@@ -290,6 +279,8 @@ class BatchState:
     filled: set[str] = field(default_factory=set)
     counts: dict[str, int] = field(default_factory=dict)
     currencies: set[str] = field(default_factory=set)
+    landed: set[str] = field(default_factory=set)
+    """The landing tables the batch filled."""
 
 
 Builder = Callable[[Database, list[Model], BatchState], None]
@@ -326,7 +317,8 @@ def _stage_batch(
 ) -> BatchState:
     """Parse, merge by natural key, quarantine, fill the key tables (inside the transaction)."""
     state = BatchState()
-    quarantine = _stage(handle, files, report, on_rows, state.filled, state.currencies, window)
+    _stage(handle, files, report, on_rows, state, window)
+    quarantine: list[Row] = []
     withdrawn: set[str] = set()
     present = [e for e in merge.ENTITIES.values() if e.name in state.filled]
     conflicts = merge.count_conflicts(handle, present)
@@ -367,7 +359,7 @@ def _load(
         known = session.known_currencies if session is not None else set()
         state.counts["new_currencies"] = int(not state.currencies <= known)
         build(handle, models, state)
-        _empty(handle, state.filled, state.counts)
+        _empty(handle, state)
     committed = known | state.currencies if UNKNOWN not in state.currencies else known
     _SESSIONS[handle] = _Session(known_currencies=committed)
 

@@ -1,16 +1,16 @@
 """The warehouse's dbt project (``warehouse/project``) as the fast runner reads it.
 
 Each model is rendered with the subset of dbt's Jinja the project uses (``ref``, ``source``,
-``this``, ``is_incremental``, ``target``, ``adapter.dispatch``, ``return`` and the project's
-macros); its config, grain and tests come from the YAML beside it, and the models are ordered by
-their ``ref()`` graph, as dbt orders them.
+``this``, ``is_incremental``, ``target``, ``var``, ``adapter.dispatch``, ``return`` and the
+project's macros); its config, grain and tests come from the YAML beside it, and the models are
+ordered by their ``ref()`` graph, as dbt orders them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from importlib.abc import Traversable
 from typing import Any
@@ -131,17 +131,40 @@ class _Target:
     schema: str
 
 
+_ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+
+
+@cache
+def _template(text: str) -> jinja2.Template:
+    """A template compiled once a process (rendering it again is much cheaper)."""
+    return _ENV.from_string(text)
+
+
+@cache
+def _macro_text() -> str:
+    root = project_root() / "macros"
+    return "\n".join(f.read_text(encoding="utf-8") for f in _files(root, ".sql"))
+
+
+@cache
+def project_vars() -> dict[str, Any]:
+    """The ``vars`` of ``dbt_project.yml`` (the defaults a load may override)."""
+    return dict(_read_yaml(project_root() / "dbt_project.yml").get("vars", {}) or {})
+
+
 class _Renderer:
     """Renders the project's templates for one engine."""
 
-    def __init__(self, engine: str, sources: Mapping[tuple[str, str], str]) -> None:
+    def __init__(
+        self,
+        engine: str,
+        sources: Mapping[tuple[str, str], str],
+        variables: Mapping[str, Any] | None = None,
+    ) -> None:
         self.engine = engine
         self._sources = sources
-        self._env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
-        root = project_root() / "macros"
-        self._macros = self._env.from_string(
-            "\n".join(f.read_text(encoding="utf-8") for f in _files(root, ".sql"))
-        )
+        self._vars = {**project_vars(), **(variables or {})}
+        self._macros = _template(_macro_text())
 
     def render(self, name: str, text: str) -> tuple[str, _Seen]:
         seen = _Seen()
@@ -162,11 +185,19 @@ class _Renderer:
             seen.config.update(kwargs)
             return ""
 
+        def var(var_name: str, default: Any = None) -> Any:
+            if var_name in self._vars:
+                return self._vars[var_name]
+            if default is None:
+                raise WarehouseError("var() without a value or a default", var=var_name)
+            return default
+
         adapter = _Adapter(self.engine)
         context: dict[str, Any] = {
             "ref": ref,
             "source": source,
             "config": config,
+            "var": var,
             "this": _This(name, seen),
             "is_incremental": lambda: True,  # the runner's tables exist (migrations)
             "target": _Target(self.engine, "main" if self.engine == "duckdb" else "public"),
@@ -177,7 +208,7 @@ class _Renderer:
         adapter.macros = module
         macros = {k: getattr(module, k) for k in dir(module) if not k.startswith("_")}
         try:
-            sql = self._env.from_string(text).render({**context, **macros})
+            sql = _template(text).render({**context, **macros})
         except jinja2.TemplateError as exc:
             raise WarehouseError(f"model does not render: {exc}", model=name) from exc
         return sql.strip().rstrip(";"), seen
@@ -261,9 +292,10 @@ def _model(renderer: _Renderer, layer: str, entry: Traversable, spec: Mapping[st
     )
 
 
-def _read_models(engine: str) -> list[Model]:
-    renderer = _Renderer(engine, _source_identifiers())
-    found: list[Model] = []
+@cache
+def _entries() -> tuple[tuple[str, Traversable, Mapping[str, Any]], ...]:
+    """(layer, file, YAML spec) of every model of the project."""
+    found = []
     for layer in LAYERS:
         folder = project_root() / "models" / layer
         specs: dict[str, Mapping[str, Any]] = {}
@@ -271,8 +303,45 @@ def _read_models(engine: str) -> list[Model]:
             for spec in _read_yaml(yml).get("models", []):
                 specs[spec["name"]] = spec
         for entry in _files(folder, ".sql"):
-            found.append(_model(renderer, layer, entry, specs.get(entry.name[:-4], {})))
-    return ordered(found)
+            found.append((layer, entry, specs.get(entry.name[:-4], {})))
+    return tuple(found)
+
+
+def _read_models(engine: str, variables: Mapping[str, Any] | None = None) -> list[Model]:
+    renderer = _Renderer(engine, _source_identifiers(), variables)
+    return ordered([_model(renderer, layer, e, spec) for layer, e, spec in _entries()])
+
+
+LANDING = "landing"
+"""The source of the files' records as text: the staging models over it run before the merge."""
+
+
+@cache
+def _landing_tables() -> frozenset[str]:
+    return frozenset(i for (s, _), i in _source_identifiers().items() if s == LANDING)
+
+
+def is_landing(model: Model) -> bool:
+    """Whether ``model`` stages a landing table (the loader runs it before the merge)."""
+    return bool(model.sources & _landing_tables())
+
+
+@lru_cache(maxsize=8)
+def _landing_models(engine: str, variables: tuple[tuple[str, Any], ...]) -> tuple[Model, ...]:
+    names = {m.name for m in load_models(engine) if is_landing(m)}
+    renderer = _Renderer(engine, _source_identifiers(), dict(variables))
+    return tuple(
+        _model(renderer, layer, entry, spec)
+        for layer, entry, spec in _entries()
+        if entry.name.removesuffix(".sql") in names
+    )
+
+
+def landing_models(engine: str, variables: Mapping[str, Any]) -> dict[str, Model]:
+    """The staging models of the landing tables rendered with ``variables`` (a load's event
+    window), by the landing table each reads."""
+    models = _landing_models(engine, tuple(sorted(variables.items())))
+    return {next(iter(m.sources & _landing_tables())): m for m in models}
 
 
 def ordered(models: list[Model]) -> list[Model]:
