@@ -17,7 +17,7 @@ import yaml
 
 from bitsodata.warehouse.db import Database, DuckDatabase, PostgresDatabase
 from bitsodata.warehouse.load import merge
-from bitsodata.warehouse.load.models import landing_models, project_root
+from bitsodata.warehouse.load.models import landing_models, project_root, rejected_model
 from bitsodata.warehouse.sources.columns import READ_COLUMNS, SOURCES, landing_ddl
 from bitsodata.warehouse.sources.lines import EventWindow, landing_row, landing_table
 
@@ -38,17 +38,25 @@ def engine(request: pytest.FixtureRequest) -> Iterator[Database]:
 
 
 def _staged(db: Database, source: str, columns: list[str], lines: list[str]) -> list[Any]:
-    """The staging model's rows for ``lines`` of a ``source`` file with ``columns``."""
+    """The staging model's rows for ``lines`` of a ``source`` file with ``columns``: the typed
+    columns and natural key, then the reason of ``stg_landing__rejected`` (null when valid)."""
+    models = landing_models(db.engine, WINDOW.variables())
+    for other in SOURCES.values():
+        db.execute(landing_ddl(other))
+    for model in models.values():
+        db.execute(f"create temp table {model.name} as select * from ({model.sql}) as s limit 0")
     spec = SOURCES[source]
-    db.execute(landing_ddl(spec))
     rows = [landing_row(spec, columns, line, no) for no, line in enumerate(lines, 2)]
     db.insert_arrow(spec.raw_table, landing_table(spec, [r for r in rows if r is not None]))
-    model = landing_models(db.engine, WINDOW.variables())[spec.raw_table]
+    model = models[spec.raw_table]
+    db.execute(f"insert into {model.name} select * from ({model.sql}) as s")
     entity = merge.ENTITIES[merge.SOURCE_ENTITY[source]]
-    cols = ", ".join((*entity.columns, "natural_key", "quarantine_reason"))
-    found = db.fetchall(f"select {cols} from ({model.sql}) as s order by line_no")
-    db.execute(f"drop table {spec.raw_table}")
-    return found
+    cols = ", ".join(f"s.{c}" for c in (*entity.columns, "natural_key"))
+    return db.fetchall(
+        f"select {cols}, r.reason from {model.name} as s "
+        f"left join ({rejected_model(db.engine).sql}) as r on r.raw_line = s.raw_line "
+        "order by s.line_no"
+    )
 
 
 def _same(expected: str | None, value: Any) -> bool:
@@ -102,4 +110,4 @@ def test_each_source_has_one_staging_model_giving_the_merge_its_columns() -> Non
         db.execute(landing_ddl(spec))
         names = [d for d in db.fetch_column(f"select column_name from (describe {sql})")]
         db.close()
-        assert set(entity.columns) | {"natural_key", "raw_line", "quarantine_reason"} <= set(names)
+        assert set(entity.columns) | {"natural_key", "raw_line", "rejected_because"} <= set(names)

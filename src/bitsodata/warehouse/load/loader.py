@@ -21,7 +21,7 @@ from bitsodata.errors import BitsodataError, WarehouseError
 from bitsodata.settings import WarehouseSettings
 from bitsodata.warehouse.db import Database, Row, open_db
 from bitsodata.warehouse.load import merge, scope
-from bitsodata.warehouse.load.models import landing_models
+from bitsodata.warehouse.load.models import REJECTED, is_landing, landing_models, rejected_model
 from bitsodata.warehouse.load.runner import (
     Model,
     ensure_schema,
@@ -103,34 +103,36 @@ def _land_file(
 
 
 def _stage_source(db: Database, spec: SourceSpec, model: Model, state: BatchState) -> int:
-    """Run the source's staging model; its valid rows go to the entity's ``_in_*`` table, its
-    quarantined ones (with their reason) to ``quarantine``. Returns how many were quarantined."""
+    """Run the source's staging model into its table; its valid rows go to the entity's
+    ``_in_*`` table. Returns how many records it rejected."""
     entity = merge.ENTITIES[merge.SOURCE_ENTITY[spec.name]]
-    db.execute(f"create temp table {model.name} as {model.sql}")
-    n_in, n_bad = db.fetchall(f"select count(*), count(quarantine_reason) from {model.name}")[0]
-    if n_in > n_bad:
+    db.execute(f"insert into {model.name} select * from ({model.sql}) as s")
+    state.staged.add(model.name)
+    n_in, n_ok = db.fetchall(f"select count(*), count(natural_key) from {model.name}")[0]
+    if n_ok:
         cols = ", ".join((*entity.columns, "natural_key", "raw_line"))
         db.execute(
             f"insert into {entity.in_table} ({cols}) select {cols} from {model.name} "
-            "where quarantine_reason is null"
+            "where rejected_because is null"
         )
         state.filled.add(entity.name)
         if entity.name == "transaction":
             state.currencies.update(
                 db.fetch_column(
                     f"select distinct currency_code from {model.name} "
-                    "where quarantine_reason is null"
+                    "where rejected_because is null"
                 )
             )
-    if n_bad:
-        db.execute(
-            "insert into quarantine (quarantine_id, source, natural_key, reason, raw_line) "
-            "select distinct quarantine_id, source, cast(null as varchar), quarantine_reason, "
-            f"raw_line from {model.name} as m where quarantine_reason is not null and not exists "
-            "(select 1 from quarantine as q where q.quarantine_id = m.quarantine_id)"
-        )
-    db.execute(f"drop table {model.name}")
-    return int(n_bad)
+    return int(n_in - n_ok)
+
+
+def _quarantine_rejected(db: Database, rejected: Model) -> None:
+    """The rejected records of every source as quarantine records not stored yet."""
+    db.execute(
+        "insert into quarantine (quarantine_id, source, natural_key, reason, raw_line) "
+        f"select * from ({rejected.sql}) as r where not exists "
+        "(select 1 from quarantine as q where q.quarantine_id = r.quarantine_id)"
+    )
 
 
 def _stage(
@@ -141,9 +143,10 @@ def _stage(
     state: BatchState,
     window: EventWindow,
 ) -> None:
-    """Read every file into its landing table, then stage each in SQL (check, type, quarantine)
-    into the ``_in_*`` tables the merge reads."""
+    """Read every file into its landing table, then stage each in SQL (check, type, reject)
+    into the ``_in_*`` tables the merge reads, and its rejected records into ``quarantine``."""
     landing = landing_models(db.engine, window.variables())
+    n_rejected = 0
     for spec, path in files:
         n_in = _land_file(db, spec, path, _chunks(path, spec), on_rows)
         report.rows_in[spec.name] += n_in
@@ -151,6 +154,9 @@ def _stage(
             state.landed.add(spec.raw_table)
             bad = _stage_source(db, spec, landing[spec.raw_table], state)
             report.rows_quarantined[spec.name] += bad
+            n_rejected += bad
+    if n_rejected:
+        _quarantine_rejected(db, rejected_model(db.engine))
 
 
 SMALL_FILE_BYTES = 256 << 10
@@ -183,6 +189,11 @@ def _prepare(db: Database, models: list[Model]) -> None:
         return
     for spec in SOURCES.values():
         db.execute(landing_ddl(spec))
+    for model in models:  # the staging tables, empty (their rows are a batch's)
+        if is_landing(model) or model.name == REJECTED:
+            db.execute(
+                f"create temp table {model.name} as select * from ({model.sql}) as s limit 0"
+            )
     for entity in merge.ENTITIES.values():
         merge.create_batch_tables(db, entity)
     scope.create_key_tables(db)
@@ -194,7 +205,7 @@ def _prepare(db: Database, models: list[Model]) -> None:
 def _empty(db: Database, state: BatchState) -> None:
     """Empty the landing, batch and key tables for the next batch, in one round trip."""
     filled, counts = state.filled, state.counts
-    tables = sorted(state.landed)
+    tables = sorted(state.landed | state.staged)
     tables += [
         t for e in merge.ENTITIES.values() if e.name in filled for t in (e.in_table, e.batch_table)
     ]
@@ -281,6 +292,8 @@ class BatchState:
     currencies: set[str] = field(default_factory=set)
     landed: set[str] = field(default_factory=set)
     """The landing tables the batch filled."""
+    staged: set[str] = field(default_factory=set)
+    """The staging tables the batch filled."""
 
 
 Builder = Callable[[Database, list[Model], BatchState], None]

@@ -9,8 +9,8 @@ ordered by their ``ref()`` graph, as dbt orders them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from dataclasses import dataclass, field, replace
+from functools import cache
 from importlib import resources
 from importlib.abc import Traversable
 from typing import Any
@@ -326,22 +326,52 @@ def is_landing(model: Model) -> bool:
     return bool(model.sources & _landing_tables())
 
 
-@lru_cache(maxsize=8)
-def _landing_models(engine: str, variables: tuple[tuple[str, Any], ...]) -> tuple[Model, ...]:
-    names = {m.name for m in load_models(engine) if is_landing(m)}
-    renderer = _Renderer(engine, _source_identifiers(), dict(variables))
-    return tuple(
-        _model(renderer, layer, entry, spec)
-        for layer, entry, spec in _entries()
-        if entry.name.removesuffix(".sql") in names
-    )
+LOAD_VARS = ("earliest_event_at", "latest_event_at")
+"""The vars a load supplies (its event window); the others keep the project's values."""
 
 
-def landing_models(engine: str, variables: Mapping[str, Any]) -> dict[str, Model]:
-    """The staging models of the landing tables rendered with ``variables`` (a load's event
-    window), by the landing table each reads."""
-    models = _landing_models(engine, tuple(sorted(variables.items())))
-    return {next(iter(m.sources & _landing_tables())): m for m in models}
+def _placeholder(name: str) -> str:
+    return f"__bitsodata_var_{name}__"
+
+
+def _with_vars(model: Model, variables: Mapping[str, Any]) -> Model:
+    sql = model.sql
+    for name in LOAD_VARS:
+        value = str(variables[name])
+        if "'" in value:
+            raise WarehouseError("a var value may not hold a quote", var=name)
+        sql = sql.replace(_placeholder(name), value)
+    return replace(model, sql=sql)
+
+
+@cache
+def _templated(engine: str) -> tuple[Model, ...]:
+    """Every model rendered once a process, with a placeholder for each load var (a daily batch
+    does not pay for the templates again)."""
+    return tuple(_read_models(engine, {n: _placeholder(n) for n in LOAD_VARS}))
+
+
+REJECTED = "stg_landing__rejected"
+"""The staging model of every source's rejected records (the quarantine records)."""
+
+
+def rejected_model(engine: str) -> Model:
+    """The model of the batch's quarantine records (it reads the landing models' tables)."""
+    return next(m for m in load_models(engine) if m.name == REJECTED)
+
+
+def landing_models(engine: str, variables: Mapping[str, str]) -> dict[str, Model]:
+    """The staging models of the landing tables with ``variables`` (a load's event window), by
+    the landing table each reads."""
+    unknown = set(variables) - set(LOAD_VARS)
+    if unknown:
+        raise WarehouseError("not a var a load supplies", var=sorted(unknown))
+    values = {**project_vars(), **variables}
+    return {
+        next(iter(m.sources & _landing_tables())): _with_vars(m, values)
+        for m in _templated(engine)
+        if is_landing(m)
+    }
 
 
 def ordered(models: list[Model]) -> list[Model]:
@@ -363,7 +393,7 @@ def ordered(models: list[Model]) -> list[Model]:
 
 @cache
 def _load_models(engine: str) -> tuple[Model, ...]:
-    return tuple(_read_models(engine))
+    return tuple(_with_vars(m, project_vars()) for m in _templated(engine))
 
 
 def load_models(engine: str = "duckdb") -> list[Model]:

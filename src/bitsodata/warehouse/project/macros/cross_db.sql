@@ -49,17 +49,20 @@
 {%- endmacro %}
 
 
-{#- `expr` without the spaces and tabs around it. -#}
+{#- `expr` without the spaces and tabs around it (most fields have none: the LIKE tests are
+    much cheaper than a trim). -#}
 {% macro trim_blanks(expr) -%}
-    {{ return(adapter.dispatch('trim_blanks')(expr)) }}
+    (case when {{ expr }} like ' %' or {{ expr }} like '% ' or {{ expr }} like chr(9) || '%'
+        or {{ expr }} like '%' || chr(9) then {{ adapter.dispatch('trim_chars')(expr, "' ' || chr(9)") }}
+        else {{ expr }} end)
 {%- endmacro %}
 
-{% macro default__trim_blanks(expr) -%}
-    btrim({{ expr }}, ' ' || chr(9))
+{% macro default__trim_chars(expr, chars) -%}
+    btrim({{ expr }}, {{ chars }})
 {%- endmacro %}
 
-{% macro duckdb__trim_blanks(expr) -%}
-    trim({{ expr }}, ' ' || chr(9))
+{% macro duckdb__trim_chars(expr, chars) -%}
+    trim({{ expr }}, {{ chars }})
 {%- endmacro %}
 
 
@@ -96,4 +99,19 @@
 
 {% macro default__minus_minutes(ts, minutes) -%}
     ({{ ts }} - {{ minutes }} * interval '1 minute')
+{%- endmacro %}
+
+
+{#- Put after `<cte> as`: where the engine would otherwise inline the CTE into every column that
+    reads it (PostgreSQL does), computing its long reason expressions once per reference, this
+    computes it once. -#}
+{% macro computed_once() -%}
+    {{ return(adapter.dispatch('computed_once')()) }}
+{%- endmacro %}
+
+{% macro default__computed_once() -%}
+{%- endmacro %}
+
+{% macro postgres__computed_once() -%}
+    materialized
 {%- endmacro %}

@@ -20,28 +20,28 @@ fields as (
     from source
 ),
 
-timed as (
-    select
-        *,
-        {{ local_timestamp('time_text') }} as local_at,
-        {{ offset_minutes('time_text') }} as offset_minutes
-    from fields
-),
+{{ event_time_ctes('fields', 'time_text') }},
 
-checked as (
+checked as {{ computed_once() }} (
     select
         *,
         coalesce(
             read_reason,
             {{ id_reason('id_text', 'id') }},
             {{ code_reason('user_text', 'user_id') }},
-            {{ event_time_reason('time_text', 'local_at', minus_minutes('local_at', 'offset_minutes')) }},
+            {{ event_time_reason('time_text', 'local_at', 'utc_at') }},
             {{ code_reason('currency_text', 'currency') }},
             {{ amount_reason('amount_text') }},
             {{ optional_code_reason('interface_text', 'interface') }},
             {{ code_reason('status_text', 'tx_status') }}
-        ) as quarantine_reason
-    from timed
+        ) as marked_reason
+    from utc
+),
+
+reasoned as {{ computed_once() }} (
+    select *, {{ reason_head('marked_reason') }} as rejected_because,
+        {{ reason_value('marked_reason') }} as rejected_value
+    from checked
 ),
 
 renamed as (
@@ -49,16 +49,17 @@ renamed as (
         '{{ kind }}' as source,
         line_no,
         '{{ kind }}' as transaction_kind,
-        case when quarantine_reason is null then {{ checked_cast('id_text', 'bigint') }} end as transaction_id,
-        case when quarantine_reason is null then user_text end as user_id,
-        case when quarantine_reason is null then {{ minus_minutes('local_at', 'offset_minutes') }} end as occurred_at,
-        case when quarantine_reason is null then lower(currency_text) end as currency_code,
-        case when quarantine_reason is null then {{ checked_cast('amount_text', 'decimal(38,18)') }} end as amount,
-        case when quarantine_reason is null and interface_text <> '' then lower(interface_text) end as interface,
-        case when quarantine_reason is null then lower(status_text) end as tx_status,
+        case when rejected_because is null then {{ checked_cast('id_text', 'bigint') }} end as transaction_id,
+        case when rejected_because is null then user_text end as user_id,
+        case when rejected_because is null then utc_at end as occurred_at,
+        case when rejected_because is null then lower(currency_text) end as currency_code,
+        case when rejected_because is null then {{ checked_cast('amount_text', 'decimal(38,18)') }} end as amount,
+        case when rejected_because is null and interface_text <> '' then lower(interface_text) end as interface,
+        case when rejected_because is null then lower(status_text) end as tx_status,
         raw_line,
-        quarantine_reason
-    from checked
+        rejected_because,
+        rejected_value
+    from reasoned
 ),
 
 final as (
@@ -66,8 +67,7 @@ final as (
         *,
         cast(occurred_at as date) as date_key,
         tx_status = 'complete' as is_complete,
-        cast(transaction_id as varchar) as natural_key,
-        case when quarantine_reason is not null then {{ quarantine_id(kind) }} end as quarantine_id
+        cast(transaction_id as varchar) as natural_key
     from renamed
 )
 

@@ -15,46 +15,46 @@ fields as (
     from source
 ),
 
-timed as (
-    select
-        *,
-        {{ local_timestamp('time_text') }} as local_at,
-        {{ offset_minutes('time_text') }} as offset_minutes
-    from fields
-),
+{{ event_time_ctes('fields', 'time_text') }},
 
-checked as (
+checked as {{ computed_once() }} (
     select
         *,
         coalesce(
             read_reason,
             {{ id_reason('id_text', 'id') }},
             {{ code_reason('user_text', 'user_id') }},
-            {{ event_time_reason('time_text', 'local_at', minus_minutes('local_at', 'offset_minutes')) }},
+            {{ event_time_reason('time_text', 'local_at', 'utc_at') }},
             {{ code_reason('name_text', 'event_name') }}
-        ) as quarantine_reason
-    from timed
+        ) as marked_reason
+    from utc
+),
+
+reasoned as {{ computed_once() }} (
+    select *, {{ reason_head('marked_reason') }} as rejected_because,
+        {{ reason_value('marked_reason') }} as rejected_value
+    from checked
 ),
 
 renamed as (
     select
         'event' as source,
         line_no,
-        case when quarantine_reason is null then {{ checked_cast('id_text', 'bigint') }} end as event_id,
-        case when quarantine_reason is null then user_text end as user_id,
-        case when quarantine_reason is null then {{ minus_minutes('local_at', 'offset_minutes') }} end as occurred_at,
-        case when quarantine_reason is null then lower(name_text) end as event_name,
+        case when rejected_because is null then {{ checked_cast('id_text', 'bigint') }} end as event_id,
+        case when rejected_because is null then user_text end as user_id,
+        case when rejected_because is null then utc_at end as occurred_at,
+        case when rejected_because is null then lower(name_text) end as event_name,
         raw_line,
-        quarantine_reason
-    from checked
+        rejected_because,
+        rejected_value
+    from reasoned
 ),
 
 final as (
     select
         *,
         cast(occurred_at as date) as date_key,
-        cast(event_id as varchar) as natural_key,
-        case when quarantine_reason is not null then {{ quarantine_id('event') }} end as quarantine_id
+        cast(event_id as varchar) as natural_key
     from renamed
 )
 

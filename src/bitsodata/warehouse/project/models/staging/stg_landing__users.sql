@@ -8,21 +8,27 @@ fields as (
     from source
 ),
 
-checked as (
-    select *, coalesce(read_reason, {{ code_reason('user_text', 'user_id') }}) as quarantine_reason
+checked as {{ computed_once() }} (
+    select *, coalesce(read_reason, {{ code_reason('user_text', 'user_id') }}) as marked_reason
     from fields
+),
+
+reasoned as {{ computed_once() }} (
+    select *, {{ reason_head('marked_reason') }} as rejected_because,
+        {{ reason_value('marked_reason') }} as rejected_value
+    from checked
 ),
 
 final as (
     select
         'user' as source,
         line_no,
-        case when quarantine_reason is null then user_text end as user_id,
-        case when quarantine_reason is null then user_text end as natural_key,
+        case when rejected_because is null then user_text end as user_id,
+        case when rejected_because is null then user_text end as natural_key,
         raw_line,
-        quarantine_reason,
-        case when quarantine_reason is not null then {{ quarantine_id('user') }} end as quarantine_id
-    from checked
+        rejected_because,
+        rejected_value
+    from reasoned
 )
 
 select * from final
