@@ -73,9 +73,6 @@ class EventWindow:
         }
 
 
-ANY_TIME = EventWindow()
-
-
 @dataclass
 class Chunk:
     """Landing rows of one stretch of a file (``table``: the landing table's columns) and the
