@@ -1,10 +1,8 @@
-"""The bulk parser gives what the reference parser gives, line for line, whatever the line."""
+"""The bulk reader gives what the reference reader gives, record for record, whatever the record."""
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -12,46 +10,25 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bitsodata.warehouse.load import merge
 from bitsodata.warehouse.sources.columnar import iter_columnar
-from bitsodata.warehouse.sources.lines import MAX_CODE_LENGTH, SOURCES, EventWindow, iter_chunks
-
-WINDOW = EventWindow(datetime(2010, 1, 1), datetime(2026, 1, 1, 12))
-
-
-def _outcome(rows: list[tuple[Any, ...]], source: str) -> list[tuple[Any, ...]]:
-    return merge.keyed(merge.SOURCE_ENTITY[source], rows)
+from bitsodata.warehouse.sources.columns import MAX_CODE_LENGTH, SOURCES
+from bitsodata.warehouse.sources.lines import iter_landing
 
 
-def reference(
-    path: Path, source: str, window: EventWindow = WINDOW
-) -> tuple[Counter[Any], Counter[Any], int]:
-    """Typed rows (with natural key and raw line), bad rows and line count, line by line."""
+def reference(path: Path, source: str) -> Counter[Any]:
+    """The landing rows of ``path``, record by record."""
     rows: Counter[Any] = Counter()
-    bad: Counter[Any] = Counter()
-    n = 0
-    for typed, bad_rows, n_in in iter_chunks(path, SOURCES[source], window=window):
-        rows.update(_outcome(typed, source))
-        bad.update((b.line_no, b.reason, b.raw_line) for b in bad_rows)
-        n += n_in
-    return rows, bad, n
+    for chunk in iter_landing(path, SOURCES[source]):
+        rows.update(tuple(r.values()) for r in chunk.table.to_pylist())
+    return rows
 
 
-def bulk(
-    path: Path, source: str, window: EventWindow = WINDOW, block_bytes: int | None = None
-) -> tuple[Counter[Any], Counter[Any], int, int]:
-    """The same from the bulk parser, plus how many lines the kernels typed themselves."""
+def bulk(path: Path, source: str, block_bytes: int | None = None) -> Counter[Any]:
+    """The same from the bulk reader."""
     rows: Counter[Any] = Counter()
-    bad: Counter[Any] = Counter()
-    n = vectorized = 0
-    for chunk in iter_columnar(path, SOURCES[source], window, block_bytes):
-        if chunk.table is not None:
-            rows.update(tuple(r.values()) for r in chunk.table.to_pylist())
-            vectorized += chunk.table.num_rows
-        rows.update(_outcome(chunk.rows, source))
-        bad.update((b.line_no, b.reason, b.raw_line) for b in chunk.bad)
-        n += chunk.n_in
-    return rows, bad, n, vectorized
+    for chunk in iter_columnar(path, SOURCES[source], block_bytes):
+        rows.update(tuple(r.values()) for r in chunk.table.to_pylist())
+    return rows
 
 
 TIMESTAMPS = [
@@ -212,66 +189,38 @@ def source_file(draw: st.DrawFn) -> tuple[str, bytes, int | None]:
     max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(source_file())
-def test_bulk_and_reference_parsers_agree_on_any_line(
+def test_bulk_and_reference_readers_agree_on_any_record(
     tmp_path: Path, case: tuple[str, bytes, int | None]
 ) -> None:
     source, data, block_bytes = case
     path = tmp_path / SOURCES[source].file_name
     path.write_bytes(data)
-    rows, bad, n = reference(path, source)
-    got_rows, got_bad, got_n, _ = bulk(path, source, block_bytes=block_bytes)
-    assert got_n == n
-    assert got_bad == bad
-    assert got_rows == rows
+    assert bulk(path, source, block_bytes) == reference(path, source)
 
 
-def test_plain_lines_are_typed_by_the_kernels(tmp_path: Path) -> None:
+def test_plain_records_are_split_by_the_kernels_others_keep_a_read_reason(tmp_path: Path) -> None:
     path = tmp_path / "deposit_sample_data.csv"
-    path.write_text(
-        "id,event_timestamp,user_id,amount,currency,tx_status\n\n"
-        "1500,2020-01-06 19:08:58.303+00,049b,20.000000000000000000,USD,complete\n"
-        "1501,2020-02-30 19:08:58+00,049b,1,usd,complete\n"  # no such day: reference parser
-        '1502,2020-01-06 19:08:59+00,049b,"1.5",usd,failed\n'  # quoted: reference parser
+    path.write_bytes(
+        b"id,event_timestamp,user_id,amount,currency,tx_status\n\n"
+        b"1500,2020-01-06 19:08:58.303+00,049b,20.000000000000000000,USD,complete\n"
+        b'1502,2020-01-06 19:08:59+00,049b,"1.5",usd,failed\n'
+        b"1503,2020-01-06 19:08:59+00,049b\n"
+        b"1504,2020-01-06 19:08:59+00,\xff,1,usd,failed\n"
     )
-    rows, bad, n, vectorized = bulk(path, "deposit")
-    assert (n, vectorized) == (3, 1)
-    assert [(no, reason) for no, reason, _ in bad] == [
-        (4, "unparseable timestamp '2020-02-30 19:08:58+00'")  # the file's line number
+    [chunk] = list(iter_columnar(path, SOURCES["deposit"]))
+    rows = sorted(chunk.table.to_pylist(), key=lambda r: r["line_no"])
+    assert [(r["line_no"], r["read_reason"]) for r in rows] == [
+        (3, None),
+        (4, None),
+        (5, "wrong number of fields"),
+        (6, "not UTF-8 text (byte 0xff at offset 28)"),
     ]
-    first = next(r for r in rows if r[1] == 1500)
-    assert first[:8] == (
-        "deposit",
-        1500,
-        "049b",
-        datetime(2020, 1, 6, 19, 8, 58, 303000),
-        "usd",
-        Decimal("20"),
-        None,
-        "complete",
-    )
-    assert first[8:] == (
-        "1500",
-        "1500,2020-01-06 19:08:58.303+00,049b,20.000000000000000000,USD,complete",
-    )
-
-
-def test_level_change_keys_match_the_reference_text(tmp_path: Path) -> None:
-    path = tmp_path / "user_level_sample_data.csv"
-    path.write_text(
-        "user_id,jurisdiction,level,event_timestamp\n"
-        "u1,MX,2,2020-01-02 16:33:06.112+00\n"
-        "u1,mx,3,2020-01-02 16:33:07+00\n"
-    )
-    rows, _, _, vectorized = bulk(path, "user_level")
-    assert vectorized == 2
-    assert sorted(r[4] for r in rows) == ["u1|2020-01-02 16:33:06.112000", "u1|2020-01-02 16:33:07"]
-    assert rows == reference(path, "user_level")[0]
+    assert rows[0]["raw_line"].startswith("1500,") and rows[0]["currency"] == "USD"
+    assert rows[1]["amount"] == "1.5" and rows[1]["interface"] is None
+    assert rows[3]["raw_line"] == "1504,2020-01-06 19:08:59+00,\\xff,1,usd,failed"
 
 
 @pytest.mark.parametrize("source", ["withdrawal", "user"])
-def test_real_challenge_files_parse_the_same_both_ways(shared_data: Path, source: str) -> None:
+def test_real_challenge_files_read_the_same_both_ways(shared_data: Path, source: str) -> None:
     path = shared_data / "sr_de_challenge" / SOURCES[source].file_name
-    rows, bad, n = reference(path, source)
-    got_rows, got_bad, got_n, vectorized = bulk(path, source)
-    assert (got_n, got_bad, got_rows) == (n, bad, rows)
-    assert vectorized > 0.99 * n  # the exports' own lines all take the fast path
+    assert bulk(path, source) == reference(path, source)

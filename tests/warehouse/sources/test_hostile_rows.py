@@ -236,12 +236,12 @@ def test_a_bad_header_names_the_file_and_line(tmp_path: Path, header: bytes, mes
 
 
 class _RefusingDuck(DuckDatabase):
-    """A DuckDB warehouse whose engine refuses the staged rows of one file."""
+    """A DuckDB warehouse whose engine refuses the landing rows of one file."""
 
-    def insert_rows(self, table: str, columns: Any, rows: Any, types: Any = None) -> None:
-        if table == "_in_event" and rows:
+    def insert_arrow(self, table: str, rows: Any) -> None:
+        if table == "_raw_event" and rows.num_rows:
             raise RuntimeError("engine says no")
-        super().insert_rows(table, columns, rows, types)
+        super().insert_arrow(table, rows)
 
 
 def test_an_engine_error_while_staging_names_the_file_and_lines(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """Cutting records: a quoted field may span lines, a stray quote costs one line, the streaming
-cut (reference parser) and the block cut (bulk parser, landing) agree for any bytes."""
+cut (reference reader) and the block cut (bulk reader, landing) agree for any bytes."""
 
 from __future__ import annotations
 

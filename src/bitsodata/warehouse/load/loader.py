@@ -1,9 +1,10 @@
 """Load one batch (any set of source files) into the warehouse, in one transaction.
 
-Flow: check every header (a mismatch writes nothing) -> parse lines into typed rows or quarantine
--> run the models (merge by natural key and quarantine conflicting versions, scope the batch to
-the keys it touched, facts append new keys, dimensions and snapshots recompute only the touched
-keys) -> commit.
+Flow: check every header (a mismatch writes nothing) -> read every record as text into the landing
+tables -> the staging models check and type them (valid rows, or quarantine with their reason) ->
+run the models (merge by natural key and quarantine conflicting versions, scope the batch to the
+keys it touched, facts append new keys, dimensions and snapshots recompute only the touched keys)
+-> commit.
 """
 
 from __future__ import annotations
@@ -16,13 +17,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import pyarrow.compute as pc
-
 from bitsodata.errors import BitsodataError, WarehouseError
 from bitsodata.settings import WarehouseSettings
-from bitsodata.warehouse.db import Database, Row, open_db
+from bitsodata.warehouse.db import Database, open_db
 from bitsodata.warehouse.load import merge
-from bitsodata.warehouse.load.models import batch_sources
+from bitsodata.warehouse.load.models import (
+    REJECTED,
+    batch_sources,
+    is_landing,
+    landing_models,
+    rejected_model,
+)
 from bitsodata.warehouse.load.runner import (
     Model,
     ensure_schema,
@@ -30,14 +35,15 @@ from bitsodata.warehouse.load.runner import (
     load_models,
     run_batch,
 )
-from bitsodata.warehouse.sources.columnar import Chunk, iter_columnar
+from bitsodata.warehouse.sources.columnar import iter_columnar
+from bitsodata.warehouse.sources.columns import landing_ddl
 from bitsodata.warehouse.sources.lines import (
     SOURCES,
+    Chunk,
     EventWindow,
     SourceSpec,
     check_header,
-    parse_lines,
-    records,
+    iter_landing,
 )
 
 Progress = Callable[[int], None]
@@ -81,27 +87,14 @@ def batch_files(batch_dir: Path) -> list[tuple[SourceSpec, Path]]:
     return present
 
 
-@dataclass
-class _Staged:
-    """What staging one file produced (merged into the report once the file is done)."""
-
-    n_in: int = 0
-    any_rows: bool = False
-    bad: list[Row] = field(default_factory=list)
-    currencies: set[str] = field(default_factory=set)
-
-
-def _stage_file(
-    db: Database,
-    entity: merge.Entity,
-    path: Path,
-    chunks: Iterator[Chunk],
-    on_rows: Progress | None,
-) -> _Staged:
-    staged = _Staged()
+def _land_file(
+    db: Database, spec: SourceSpec, path: Path, chunks: Iterator[Chunk], on_rows: Progress | None
+) -> int:
+    """Load a file's records as text into its landing table; the number of records."""
+    n_in = 0
     for chunk in chunks:
         try:
-            _insert(db, entity, chunk)
+            db.insert_arrow(spec.raw_table, chunk.table)
         except Exception as exc:  # name where it happened: the batch is rolled back
             first, last = chunk.lines
             raise WarehouseError(
@@ -109,27 +102,43 @@ def _stage_file(
                 path=str(path),
                 line=first,
             ) from exc
-        staged.any_rows |= chunk.n_in > len(chunk.bad)
-        if entity.name == "transaction":
-            at = entity.columns.index("currency_code")  # typed rows follow the entity's columns
-            staged.currencies.update(r[at] for r in chunk.rows)
-            if chunk.table is not None:
-                staged.currencies.update(pc.unique(chunk.table["currency_code"]).to_pylist())
-        staged.n_in += chunk.n_in
-        staged.bad.extend(
-            merge.quarantine_row(b.source, b.reason, b.raw_line, None) for b in chunk.bad
-        )
+        n_in += chunk.table.num_rows
         if on_rows is not None:
-            on_rows(chunk.n_in)
-    return staged
+            on_rows(chunk.table.num_rows)
+    return n_in
 
 
-def _insert(db: Database, entity: merge.Entity, chunk: Chunk) -> None:
-    cols = (*entity.columns, "natural_key", "raw_line")
-    typed = merge.keyed(entity.name, chunk.rows)
-    db.insert_rows(entity.in_table, cols, typed, (*entity.types, "varchar", "varchar"))
-    if chunk.table is not None:
-        db.insert_arrow(entity.in_table, chunk.table)
+def _stage_source(db: Database, spec: SourceSpec, model: Model, state: LoadState) -> int:
+    """Run the source's staging model into its table; its valid rows go to the entity's
+    ``_in_*`` table. Returns how many records it rejected."""
+    entity = merge.ENTITIES[merge.SOURCE_ENTITY[spec.name]]
+    db.execute(f"insert into {model.name} select * from ({model.sql}) as s")
+    state.staged.add(model.name)
+    n_in, n_ok = db.fetchall(f"select count(*), count(natural_key) from {model.name}")[0]
+    if n_ok:
+        cols = ", ".join((*entity.columns, "natural_key", "raw_line"))
+        db.execute(
+            f"insert into {entity.in_table} ({cols}) select {cols} from {model.name} "
+            "where rejected_because is null"
+        )
+        state.filled.add(entity.name)
+        if entity.name == "transaction":
+            state.currencies.update(
+                db.fetch_column(
+                    f"select distinct currency_code from {model.name} "
+                    "where rejected_because is null"
+                )
+            )
+    return int(n_in - n_ok)
+
+
+def _quarantine_rejected(db: Database, rejected: Model) -> None:
+    """The rejected records of every source as quarantine records not stored yet."""
+    db.execute(
+        "insert into quarantine (quarantine_id, source, natural_key, reason, raw_line) "
+        f"select * from ({rejected.sql}) as r where not exists "
+        "(select 1 from quarantine as q where q.quarantine_id = r.quarantine_id)"
+    )
 
 
 def _stage(
@@ -137,49 +146,36 @@ def _stage(
     files: list[tuple[SourceSpec, Path]],
     report: LoadReport,
     on_rows: Progress | None,
-    filled: set[str],
-    currencies: set[str],
+    state: LoadState,
     window: EventWindow,
-) -> list[Row]:
-    """Parse every file into the ``_in_*`` tables; returns the bad rows as quarantine records."""
-    bad_rows: list[Row] = []
+) -> None:
+    """Read every file into its landing table, then stage each in SQL (check, type, reject)
+    into the ``_in_*`` tables the merge reads, and its rejected records into ``quarantine``."""
+    landing = landing_models(db.engine, window.variables())
+    n_rejected = 0
     for spec, path in files:
-        entity = merge.ENTITIES[merge.SOURCE_ENTITY[spec.name]]
-        staged = _stage_file(db, entity, path, _chunks(path, spec, window), on_rows)
-        if staged.any_rows:
-            filled.add(entity.name)
-        currencies |= staged.currencies
-        report.rows_in[spec.name] += staged.n_in
-        report.rows_quarantined[spec.name] += len(staged.bad)
-        bad_rows.extend(staged.bad)
-    return bad_rows
+        n_in = _land_file(db, spec, path, _chunks(path, spec), on_rows)
+        report.rows_in[spec.name] += n_in
+        if n_in:
+            state.landed.add(spec.raw_table)
+            bad = _stage_source(db, spec, landing[spec.raw_table], state)
+            report.rows_quarantined[spec.name] += bad
+            n_rejected += bad
+    if n_rejected:
+        _quarantine_rejected(db, rejected_model(db.engine))
 
 
 SMALL_FILE_BYTES = 256 << 10
 
 
-def _chunks(path: Path, spec: SourceSpec, window: EventWindow) -> Iterator[Chunk]:
-    """The bulk parser, or for a small file (a daily batch's) the reference parser: below a few
+def _chunks(path: Path, spec: SourceSpec) -> Iterator[Chunk]:
+    """The bulk reader, or for a small file (a daily batch's) the reference reader: below a few
     thousand lines the kernels' fixed cost (~1 ms a file) is more than the lines cost. Both give
     the same rows (tests/warehouse/sources/test_columnar.py)."""
     if path.stat().st_size >= SMALL_FILE_BYTES:
-        yield from iter_columnar(path, spec, window)
+        yield from iter_columnar(path, spec)
     else:
-        yield from _line_chunks(path, spec, window)
-
-
-def _line_chunks(path: Path, spec: SourceSpec, window: EventWindow) -> Iterator[Chunk]:
-    columns = check_header(path, spec)
-    seen = [2, 2]  # first and last line number of the chunk being parsed
-
-    def numbered() -> Iterator[tuple[int, bytes]]:
-        for no, record in records(path):
-            seen[1] = no
-            yield no, record
-
-    for rows, bad, n_in in parse_lines(spec, columns, numbered(), window=window):
-        yield Chunk(None, rows, bad, n_in, (seen[0], seen[1]))
-        seen[0] = seen[1] + 1
+        yield from iter_landing(path, spec)
 
 
 @dataclass
@@ -195,10 +191,17 @@ class _Session:
 _SESSIONS: weakref.WeakKeyDictionary[Database, _Session] = weakref.WeakKeyDictionary()
 
 
-def _prepare(db: Database) -> None:
-    """Create the connection's batch tables once (they survive batches)."""
+def _prepare(db: Database, models: list[Model]) -> None:
+    """Create the connection's landing, staging and batch tables once (they survive batches)."""
     if db in _SESSIONS:
         return
+    for spec in SOURCES.values():
+        db.execute(landing_ddl(spec))
+    for model in models:  # the staging tables, empty (their rows are a batch's)
+        if is_landing(model) or model.name == REJECTED:
+            db.execute(
+                f"create temp table {model.name} as select * from ({model.sql}) as s limit 0"
+            )
     for entity in merge.ENTITIES.values():
         merge.create_batch_tables(db, entity)
 
@@ -262,6 +265,10 @@ class LoadState:
     currencies: set[str] = field(default_factory=set)
     new_currencies: bool = True
     relations: set[str] = field(default_factory=set)
+    landed: set[str] = field(default_factory=set)
+    """The landing tables the batch filled."""
+    staged: set[str] = field(default_factory=set)
+    """The staging tables the batch filled."""
 
     @property
     def counts(self) -> dict[str, int]:
@@ -338,11 +345,10 @@ def _stage_batch(
     on_rows: Progress | None,
     window: EventWindow,
 ) -> LoadState:
-    """Parse into the batch tables and quarantine the lines that do not parse (inside the
-    transaction)."""
+    """Read every file into the landing tables and stage them in SQL into the batch tables,
+    quarantining the records that do not pass (inside the transaction)."""
     state = LoadState()
-    quarantine = _stage(handle, files, report, on_rows, state.filled, state.currencies, window)
-    merge.store_quarantine(handle, quarantine)
+    _stage(handle, files, report, on_rows, state, window)
     state.rows = {e.in_table: int(e.name in state.filled) for e in merge.ENTITIES.values()}
     return state
 
@@ -359,7 +365,7 @@ def _load(
     """The whole batch in one transaction (rolled back on any error)."""
     handle.size_for(sum(path.stat().st_size for _, path in files))
     with handle.transaction():
-        _prepare(handle)
+        _prepare(handle, models)
         state = _stage_batch(handle, files, report, on_rows, window)
         # currencies this connection has committed are in dim_currency (it never shrinks)
         session = _SESSIONS.get(handle, _Session())
@@ -372,7 +378,8 @@ def _load(
         report.users_touched = built.users_touched
         if built.quarantined_by_source:
             state.currencies.add(UNKNOWN)  # a conflicting row's currency may not be stored
-        _empty(handle, [merge.ENTITIES[e].in_table for e in sorted(state.filled)] + built.filled)
+        in_tables = [merge.ENTITIES[e].in_table for e in sorted(state.filled)]
+        _empty(handle, sorted(state.landed | state.staged) + in_tables + built.filled)
     committed = known | state.currencies if UNKNOWN not in state.currencies else known
     _SESSIONS[handle] = _Session(known_currencies=committed, relations=state.relations)
 

@@ -1,7 +1,7 @@
 """The warehouse's dbt project (``warehouse/project``) as the fast runner reads it.
 
 Each model is rendered with the subset of dbt's Jinja the project uses (``ref``, ``source``,
-``this``, ``is_incremental``, ``target``, ``adapter.dispatch``, ``return``, ``var`` and the
+``this``, ``is_incremental``, ``target``, ``var``, ``adapter.dispatch``, ``return`` and the
 project's macros); its config, grain and tests come from the YAML beside it, and the models are
 ordered by their ``ref()`` graph, as dbt orders them.
 """
@@ -9,7 +9,7 @@ ordered by their ``ref()`` graph, as dbt orders them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from importlib.abc import Traversable
@@ -131,18 +131,41 @@ class _Target:
     schema: str
 
 
+_ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+
+
+@cache
+def _template(text: str) -> jinja2.Template:
+    """A template compiled once a process (rendering it again is much cheaper)."""
+    return _ENV.from_string(text)
+
+
+@cache
+def _macro_text() -> str:
+    root = project_root() / "macros"
+    return "\n".join(f.read_text(encoding="utf-8") for f in _files(root, ".sql"))
+
+
+@cache
+def project_vars() -> dict[str, Any]:
+    """The ``vars`` of ``dbt_project.yml``: the entities' columns, and the defaults of the vars a
+    load supplies."""
+    return dict(_read_yaml(project_root() / "dbt_project.yml").get("vars", {}) or {})
+
+
 class _Renderer:
     """Renders the project's templates for one engine."""
 
-    def __init__(self, engine: str, sources: Mapping[tuple[str, str], str]) -> None:
+    def __init__(
+        self,
+        engine: str,
+        sources: Mapping[tuple[str, str], str],
+        variables: Mapping[str, Any] | None = None,
+    ) -> None:
         self.engine = engine
         self._sources = sources
-        self._vars = project_vars()
-        self._env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
-        root = project_root() / "macros"
-        self._macros = self._env.from_string(
-            "\n".join(f.read_text(encoding="utf-8") for f in _files(root, ".sql"))
-        )
+        self._vars = {**project_vars(), **(variables or {})}
+        self._macros = _template(_macro_text())
 
     def render(self, name: str, text: str) -> tuple[str, _Seen]:
         seen = _Seen()
@@ -159,14 +182,16 @@ class _Renderer:
             seen.sources.add(identifier)
             return identifier
 
-        def var(name: str, default: Any = None) -> Any:
-            if name not in self._vars and default is None:
-                raise WarehouseError("unknown project variable", var=name)
-            return self._vars.get(name, default)
-
         def config(**kwargs: Any) -> str:
             seen.config.update(kwargs)
             return ""
+
+        def var(var_name: str, default: Any = None) -> Any:
+            if var_name in self._vars:
+                return self._vars[var_name]
+            if default is None:
+                raise WarehouseError("var() without a value or a default", var=var_name)
+            return default
 
         adapter = _Adapter(self.engine)
         context: dict[str, Any] = {
@@ -184,7 +209,7 @@ class _Renderer:
         adapter.macros = module
         macros = {k: getattr(module, k) for k in dir(module) if not k.startswith("_")}
         try:
-            sql = self._env.from_string(text).render({**context, **macros})
+            sql = _template(text).render({**context, **macros})
         except jinja2.TemplateError as exc:
             raise WarehouseError(f"model does not render: {exc}", model=name) from exc
         return sql.strip().rstrip(";"), seen
@@ -195,12 +220,6 @@ def _read_yaml(path: Traversable) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise WarehouseError("a project YAML file is not a mapping", path=path.name)
     return data
-
-
-@cache
-def project_vars() -> dict[str, Any]:
-    """The ``vars`` of ``dbt_project.yml`` (the entities' columns among them)."""
-    return dict(_read_yaml(project_root() / "dbt_project.yml").get("vars", {}) or {})
 
 
 @cache
@@ -280,9 +299,10 @@ def _model(renderer: _Renderer, layer: str, entry: Traversable, spec: Mapping[st
     )
 
 
-def _read_models(engine: str) -> list[Model]:
-    renderer = _Renderer(engine, _source_identifiers())
-    found: list[Model] = []
+@cache
+def _entries() -> tuple[tuple[str, Traversable, Mapping[str, Any]], ...]:
+    """(layer, file, YAML spec) of every model of the project."""
+    found = []
     for layer in LAYERS:
         folder = project_root() / "models" / layer
         specs: dict[str, Mapping[str, Any]] = {}
@@ -290,8 +310,75 @@ def _read_models(engine: str) -> list[Model]:
             for spec in _read_yaml(yml).get("models", []):
                 specs[spec["name"]] = spec
         for entry in _files(folder, ".sql"):
-            found.append(_model(renderer, layer, entry, specs.get(entry.name[:-4], {})))
-    return ordered(found)
+            found.append((layer, entry, specs.get(entry.name[:-4], {})))
+    return tuple(found)
+
+
+def _read_models(engine: str, variables: Mapping[str, Any] | None = None) -> list[Model]:
+    renderer = _Renderer(engine, _source_identifiers(), variables)
+    return ordered([_model(renderer, layer, e, spec) for layer, e, spec in _entries()])
+
+
+LANDING = "landing"
+"""The source of the files' records as text: the staging models over it run before the merge."""
+
+
+@cache
+def _landing_tables() -> frozenset[str]:
+    return frozenset(i for (s, _), i in _source_identifiers().items() if s == LANDING)
+
+
+def is_landing(model: Model) -> bool:
+    """Whether ``model`` stages a landing table (the loader runs it before the merge)."""
+    return bool(model.sources & _landing_tables())
+
+
+LOAD_VARS = ("earliest_event_at", "latest_event_at")
+"""The vars a load supplies (its event window); the others keep the project's values."""
+
+
+def _placeholder(name: str) -> str:
+    return f"__bitsodata_var_{name}__"
+
+
+def _with_vars(model: Model, variables: Mapping[str, Any]) -> Model:
+    sql = model.sql
+    for name in LOAD_VARS:
+        value = str(variables[name])
+        if "'" in value:
+            raise WarehouseError("a var value may not hold a quote", var=name)
+        sql = sql.replace(_placeholder(name), value)
+    return replace(model, sql=sql)
+
+
+@cache
+def _templated(engine: str) -> tuple[Model, ...]:
+    """Every model rendered once a process, with a placeholder for each load var (a daily batch
+    does not pay for the templates again)."""
+    return tuple(_read_models(engine, {n: _placeholder(n) for n in LOAD_VARS}))
+
+
+REJECTED = "stg_landing__rejected"
+"""The staging model of every source's rejected records (the quarantine records)."""
+
+
+def rejected_model(engine: str) -> Model:
+    """The model of the batch's quarantine records (it reads the landing models' tables)."""
+    return next(m for m in load_models(engine) if m.name == REJECTED)
+
+
+def landing_models(engine: str, variables: Mapping[str, str]) -> dict[str, Model]:
+    """The staging models of the landing tables with ``variables`` (a load's event window), by
+    the landing table each reads."""
+    unknown = set(variables) - set(LOAD_VARS)
+    if unknown:
+        raise WarehouseError("not a var a load supplies", var=sorted(unknown))
+    values = {**project_vars(), **variables}
+    return {
+        next(iter(m.sources & _landing_tables())): _with_vars(m, values)
+        for m in _templated(engine)
+        if is_landing(m)
+    }
 
 
 def ordered(models: list[Model]) -> list[Model]:
@@ -313,7 +400,7 @@ def ordered(models: list[Model]) -> list[Model]:
 
 @cache
 def _load_models(engine: str) -> tuple[Model, ...]:
-    return tuple(_read_models(engine))
+    return tuple(_with_vars(m, project_vars()) for m in _templated(engine))
 
 
 def load_models(engine: str = "duckdb") -> list[Model]:

@@ -1,1 +1,1 @@
-"""Source files: one table of source columns, the CSV record cutter, the bulk and line parsers."""
+"""Source files: their columns declared once, the CSV record cutter, the bulk and line readers."""

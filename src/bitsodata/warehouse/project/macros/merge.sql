@@ -1,22 +1,6 @@
 {#- How a version of a row is written down for the quarantine: the same text on every engine, so
     a quarantine id (md5 of "source\nnatural_key\ncontent") does not depend on where it was made. -#}
 
-{#- A timestamp as ISO text with a space, microseconds only when there are some. -#}
-{% macro ts_text(expr) -%}
-    {{ return(adapter.dispatch('ts_text')(expr)) }}
-{%- endmacro %}
-
-{% macro default__ts_text(expr) -%}
-    (strftime({{ expr }}, '%Y-%m-%d %H:%M:%S')
-        || case when microsecond({{ expr }}) % 1000000 = 0 then '' else strftime({{ expr }}, '.%f') end)
-{%- endmacro %}
-
-{% macro postgres__ts_text(expr) -%}
-    (to_char({{ expr }}, 'YYYY-MM-DD HH24:MI:SS')
-        || case when cast(extract(microseconds from {{ expr }}) as bigint) % 1000000 = 0 then ''
-        else to_char({{ expr }}, '.US') end)
-{%- endmacro %}
-
 {% macro quarantine_id(source, natural_key, content) -%}
     md5({{ source }} || chr(10) || {{ natural_key }} || chr(10) || {{ content }})
 {%- endmacro %}
@@ -33,7 +17,7 @@
 {#- The natural key of a row of entity `e` as text, read from the columns of `alias`. -#}
 {% macro key_text(alias, e) -%}
     {%- for c in e['key_text'] -%}
-        {%- if e['columns'][c] == 'timestamp' %}{{ ts_text(alias ~ '.' ~ c) }}{% else %}cast({{ alias }}.{{ c }} as varchar){% endif -%}
+        {%- if e['columns'][c] == 'timestamp' %}{{ timestamp_text(alias ~ '.' ~ c) }}{% else %}cast({{ alias }}.{{ c }} as varchar){% endif -%}
         {{ " || '|' || " if not loop.last }}
     {%- endfor -%}
 {%- endmacro %}
@@ -47,7 +31,7 @@
     commas, timestamps marked UTC, nulls empty. -#}
 {% macro rendered(alias, e) -%}
     {%- for c in e['rendered'] -%}
-        {%- if e['columns'][c] == 'timestamp' %}{{ ts_text(alias ~ '.' ~ c) }} || '+00'
+        {%- if e['columns'][c] == 'timestamp' %}{{ timestamp_text(alias ~ '.' ~ c) }} || '+00'
         {%- else %}coalesce(cast({{ alias }}.{{ c }} as varchar), ''){% endif -%}
         {{ " || ',' || " if not loop.last }}
     {%- endfor -%}

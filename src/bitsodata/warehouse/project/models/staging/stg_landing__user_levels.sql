@@ -1,0 +1,60 @@
+-- The batch's level-change file, record by record: typed and keyed, or quarantined with its reason.
+with source as (
+    select * from {{ source('landing', 'user_levels') }}
+),
+
+fields as (
+    select
+        line_no,
+        raw_line,
+        read_reason,
+        {{ trim_blanks("coalesce(user_id, '')") }} as user_text,
+        {{ trim_blanks("coalesce(jurisdiction, '')") }} as jurisdiction_text,
+        {{ trim_blanks("coalesce(level, '')") }} as level_text,
+        {{ trim_blanks("coalesce(event_timestamp, '')") }} as time_text
+    from source
+),
+
+{{ event_time_ctes('fields', 'time_text') }},
+
+checked as {{ computed_once() }} (
+    select
+        *,
+        coalesce(
+            read_reason,
+            {{ level_reason('level_text') }},
+            {{ code_reason('user_text', 'user_id') }},
+            {{ event_time_reason('time_text', 'local_at', 'utc_at') }},
+            {{ code_reason('jurisdiction_text', 'jurisdiction') }}
+        ) as marked_reason
+    from utc
+),
+
+reasoned as {{ computed_once() }} (
+    select *, {{ reason_head('marked_reason') }} as rejected_because,
+        {{ reason_value('marked_reason') }} as rejected_value
+    from checked
+),
+
+renamed as (
+    select
+        'user_level' as source,
+        line_no,
+        case when rejected_because is null then user_text end as user_id,
+        case when rejected_because is null then utc_at end as changed_at,
+        case when rejected_because is null then lower(jurisdiction_text) end as jurisdiction,
+        case when rejected_because is null then {{ checked_cast('level_text', 'integer') }} end as level,
+        raw_line,
+        rejected_because,
+        rejected_value
+    from reasoned
+),
+
+final as (
+    select
+        *,
+        user_id || '|' || {{ timestamp_text('changed_at') }} as natural_key
+    from renamed
+)
+
+select * from final

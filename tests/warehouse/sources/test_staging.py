@@ -1,0 +1,113 @@
+"""The staging models check and type every field in SQL, on both engines, as users know it: the
+same typed values and the same quarantine reasons, word for word, as the line parser they
+replace gave (``tests/warehouse/data/staging_cases.json`` holds its answers for the fields'
+hostile spellings)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bitsodata.warehouse.db import Database, DuckDatabase, PostgresDatabase
+from bitsodata.warehouse.load import merge
+from bitsodata.warehouse.load.models import landing_models, project_root, rejected_model
+from bitsodata.warehouse.sources.columns import READ_COLUMNS, SOURCES, landing_ddl
+from bitsodata.warehouse.sources.lines import EventWindow, landing_row, landing_table
+
+CASES = json.loads(
+    (Path(__file__).parents[1] / "data" / "staging_cases.json").read_text(encoding="utf-8")
+)
+WINDOW = EventWindow(datetime(2010, 1, 1), datetime(2026, 1, 1, 12))
+
+
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest) -> Iterator[Database]:
+    if request.param == "duckdb":
+        db: Database = DuckDatabase(":memory:")
+    else:
+        db = PostgresDatabase(request.getfixturevalue("pg_url"))
+    yield db
+    db.close()
+
+
+def _staged(db: Database, source: str, columns: list[str], lines: list[str]) -> list[Any]:
+    """The staging model's rows for ``lines`` of a ``source`` file with ``columns``: the typed
+    columns and natural key, then the reason of ``stg_landing__rejected`` (null when valid)."""
+    models = landing_models(db.engine, WINDOW.variables())
+    for other in SOURCES.values():
+        db.execute(landing_ddl(other))
+    for model in models.values():
+        db.execute(f"create temp table {model.name} as select * from ({model.sql}) as s limit 0")
+    spec = SOURCES[source]
+    rows = [landing_row(spec, columns, line, no) for no, line in enumerate(lines, 2)]
+    db.insert_arrow(spec.raw_table, landing_table(spec, [r for r in rows if r is not None]))
+    model = models[spec.raw_table]
+    db.execute(f"insert into {model.name} select * from ({model.sql}) as s")
+    entity = merge.ENTITIES[merge.SOURCE_ENTITY[source]]
+    cols = ", ".join(f"s.{c}" for c in (*entity.columns, "natural_key"))
+    return db.fetchall(
+        f"select {cols}, r.reason from {model.name} as s "
+        f"left join ({rejected_model(db.engine).sql}) as r on r.raw_line = s.raw_line "
+        "order by s.line_no"
+    )
+
+
+def _same(expected: str | None, value: Any) -> bool:
+    if expected is None or value is None:
+        return expected is value
+    if isinstance(value, Decimal):
+        return Decimal(expected) == value
+    return expected == str(value)
+
+
+@pytest.mark.parametrize("source", sorted(CASES))
+def test_staging_types_and_quarantines_as_the_line_parser_did(
+    engine: Database, source: str
+) -> None:
+    cases = CASES[source]["cases"]
+    rows = _staged(engine, source, CASES[source]["columns"], [c["line"] for c in cases])
+    assert len(rows) == len(cases)
+    for case, row in zip(cases, rows, strict=True):
+        *typed, key, reason = row
+        if "reason" in case:
+            assert (case["line"], reason) == (case["line"], case["reason"])
+            continue
+        assert reason is None, (case["line"], reason)
+        assert all(_same(e, v) for e, v in zip(case["typed"], typed, strict=True)), (case, row)
+        assert key == case["natural_key"]
+
+
+def test_a_record_that_cannot_be_split_keeps_its_read_reason(engine: Database) -> None:
+    lines = ["1,2020-01-01 00:00:00+00,u1", '2,"2020-01-01 00:00:00+00,u1,login', "   "]
+    rows = _staged(engine, "event", ["id", "event_timestamp", "user_id", "event_name"], lines)
+    assert [r[-1] for r in rows] == ["wrong number of fields", "unterminated quoted field"]
+
+
+def test_the_landing_tables_are_the_declared_columns_and_the_sources_yaml() -> None:
+    data = yaml.safe_load(
+        (project_root() / "models" / "staging" / "_sources.yml").read_text(encoding="utf-8")
+    )
+    [landing] = [s for s in data["sources"] if s["name"] == "landing"]
+    declared = {t["identifier"]: [c["name"] for c in t["columns"]] for t in landing["tables"]}
+    assert declared == {s.raw_table: list(s.landing_columns) for s in SOURCES.values()}
+    assert all(s.landing_columns[:3] == READ_COLUMNS for s in SOURCES.values())
+
+
+def test_each_source_has_one_staging_model_giving_the_merge_its_columns() -> None:
+    models = landing_models("duckdb", WINDOW.variables())
+    assert set(models) == {s.raw_table for s in SOURCES.values()}
+    for spec in SOURCES.values():
+        sql = models[spec.raw_table].sql
+        entity = merge.ENTITIES[merge.SOURCE_ENTITY[spec.name]]
+        db = DuckDatabase(":memory:")
+        db.execute(landing_ddl(spec))
+        names = [d for d in db.fetch_column(f"select column_name from (describe {sql})")]
+        db.close()
+        assert set(entity.columns) | {"natural_key", "raw_line", "rejected_because"} <= set(names)
