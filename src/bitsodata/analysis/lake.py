@@ -14,6 +14,7 @@ import pyarrow as pa
 from bitsodata.alerts.rules import DEFAULT_RULES, Rule
 from bitsodata.analysis.episodes import Episode, episodes_of
 from bitsodata.analysis.replay import REPLAY_COLUMNS, book_columns, replay_rule
+from bitsodata.analysis.slice import LakeSlice
 from bitsodata.analysis.times import Instant, parse_interval, to_epoch
 from bitsodata.errors import LakeError, LakeKeyMissing
 from bitsodata.lake import layout
@@ -293,6 +294,20 @@ class Lake:
             return rel.query(name, sql)
         except duckdb.Error as exc:
             raise LakeError(f"cannot read the lake: {exc}") from exc
+
+    def slice(
+        self,
+        books: Books = None,
+        start: Instant | None = None,
+        end: Instant | None = None,
+        depth_interval: str | int = "1min",
+    ) -> LakeSlice:
+        """The rows of ``books`` over [start, end) read once into memory, for asking many
+        questions of one range (stats, resample, episodes, depth) without re-reading files;
+        ``depth_interval`` is the bucket of the one pass over the depth rows."""
+        chosen = self._books(books)
+        first, last = self._range(chosen, start, end)
+        return LakeSlice.read(self._reader, chosen, first, last, depth_interval)
 
 
 def _ident(book: str) -> str:
