@@ -124,11 +124,13 @@ class LakeSlice:
         """Read the three columns of every row of ``books`` in [start, end), book by book (the
         ``book`` column is then known, not read: one column less to decode in every file)."""
         check_range(start, end)
+        if not books:
+            raise LakeError("a slice needs at least one book", lake=reader.storage.url)
         names = pa.array(books, pa.string())
         parts = []
         for i, book in enumerate(books):
             part = _read_book(reader, book, start, end)
-            codes = pa.array(np.full(part.num_rows, i, dtype=np.int8))
+            codes = pa.array(np.full(part.num_rows, i, dtype=np.int16))
             parts.append(part.add_column(0, "book", pa.DictionaryArray.from_arrays(codes, names)))
         return cls(reader, books, (start, end), pa.concat_tables(parts), depth_interval)
 
