@@ -12,9 +12,11 @@ import duckdb
 import pyarrow as pa
 
 from bitsodata.alerts.rules import DEFAULT_RULES, Rule
+from bitsodata.analysis.buckets import resample_sql
 from bitsodata.analysis.episodes import Episode, episodes_of
 from bitsodata.analysis.minutes import resample_minutes
 from bitsodata.analysis.replay import REPLAY_COLUMNS, book_columns, replay_rule
+from bitsodata.analysis.slice import LakeSlice
 from bitsodata.analysis.times import Instant, parse_interval, to_epoch
 from bitsodata.errors import LakeError, LakeKeyMissing
 from bitsodata.lake import layout
@@ -25,7 +27,6 @@ from bitsodata.lake.stats import DEFAULT_THRESHOLDS, SpreadStats, spread_stats_m
 
 Books = str | Sequence[str] | None
 """One book, several, or None for every book of the lake."""
-_STATUSES = ("ok", "stale", "missing", "crossed")
 _DEPTH_HEAD = {"best_bid", "best_ask", "mid"}
 """Price columns of a depth row: prices, not liquidity metrics (left out of the means)."""
 _EVENT_TYPES = pa.schema(
@@ -43,12 +44,6 @@ _EVENT_TYPES = pa.schema(
         ("key", pa.string()),
     ]
 )
-
-
-def threshold_column(threshold: float | Decimal) -> str:
-    """``share_above_0_5`` for 0.5: the resampled column of a threshold."""
-    text = format(Decimal(str(threshold)).normalize(), "f")
-    return "share_above_" + text.replace(".", "_").replace("-", "minus_")
 
 
 def open_lake(source: LakeSource) -> Lake:
@@ -148,33 +143,7 @@ class Lake:
         thresholds: Sequence[float | Decimal],
     ) -> duckdb.DuckDBPyRelation:
         """``resample`` from the rows themselves (any interval, any thresholds)."""
-        counts = [f"count(*) filter (where status = '{s}') as n_{s}" for s in _STATUSES]
-        counts += [
-            f"count(*) filter (where spread > {float(t)!r}) as _above_{i}"
-            for i, t in enumerate(thresholds)
-        ]
-        shares = [f"n_{s}::double / n_seconds as share_{s}" for s in _STATUSES]
-        shares += [
-            f"_above_{i}::double / n_seconds as {threshold_column(t)}"
-            for i, t in enumerate(thresholds)
-        ]
-        hidden = "".join(f", _above_{i}" for i in range(len(thresholds)))
-        sql = f"""
-            select book, to_timestamp(_bucket * {seconds}) as bucket_at,
-                   * exclude (book, _bucket{hidden}), {", ".join(shares)}
-            from (
-                select book,
-                       epoch_us(observed_at) // {seconds * 1_000_000} as _bucket,
-                       count(*) as n_seconds,
-                       arg_min(spread, observed_at) filter (where spread is not null) as "open",
-                       max(spread) as high,
-                       min(spread) as low,
-                       arg_max(spread, observed_at) filter (where spread is not null) as "close",
-                       avg(spread::decimal(38, 18))::double as mean,
-                       {", ".join(counts)}
-                from rows group by book, _bucket
-            ) order by book, bucket_at
-        """
+        sql = resample_sql(seconds, thresholds)
         return self._query(rows, "rows", sql)
 
     def depth(
@@ -316,6 +285,20 @@ class Lake:
             return rel.query(name, sql)
         except duckdb.Error as exc:
             raise LakeError(f"cannot read the lake: {exc}") from exc
+
+    def slice(
+        self,
+        books: Books = None,
+        start: Instant | None = None,
+        end: Instant | None = None,
+        depth_interval: str | int = "1min",
+    ) -> LakeSlice:
+        """The rows of ``books`` over [start, end) read once into memory, for asking many
+        questions of one range (stats, resample, episodes, depth) without re-reading files;
+        ``depth_interval`` is the bucket of the one pass over the depth rows."""
+        chosen = self._books(books)
+        first, last = self._range(chosen, start, end)
+        return LakeSlice.read(self._reader, chosen, first, last, depth_interval)
 
 
 def _ident(book: str) -> str:

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from bitsodata.analysis.buckets import threshold_column
 from bitsodata.domain.windows import DAY_SECONDS
 from bitsodata.errors import LakeKeyMissing
 from bitsodata.lake import layout
@@ -224,8 +225,6 @@ def _finish(buckets: pa.Table, seconds: int, thresholds: Sequence[Decimal | floa
     """The resample columns from the buckets, computed as DuckDB computes them from the rows:
     the bucket start in microseconds, shares as double divisions, the exact mean; in the order
     of ``order by book, bucket_at`` (strings by their bytes, as DuckDB orders them)."""
-    from bitsodata.analysis.lake import threshold_column
-
     buckets = buckets.sort_by([("book", "ascending"), ("_bucket", "ascending")])
     n = buckets.column("n_seconds").to_numpy().astype(np.float64)
     start = buckets.column("_bucket").to_numpy() * (seconds * 1_000_000)

@@ -108,16 +108,30 @@ def spread_stats_many(
     reader = source if isinstance(source, LakeReader) else LakeReader(source)
     chosen = resolve_books(reader, books)
     rel = reader.relation(chosen, start, end)
+    depth = _depth_medians(reader, chosen, start, end)
+    return stats_of_rows(rel, depth, chosen, start, end, thresholds)
+
+
+def stats_of_rows(
+    rows: duckdb.DuckDBPyRelation,
+    depth: dict[str, dict[str, float | None]],
+    books: Sequence[str],
+    start: int,
+    end: int,
+    thresholds: Sequence[Decimal] = DEFAULT_THRESHOLDS,
+) -> list[SpreadStats]:
+    """The stats of each of ``books`` from rows already limited to [start, end) (any relation
+    with ``book``, ``spread`` and ``status``) and each book's liquidity medians (named as
+    ``depth_median_figures`` names them; a book left out has no depth figures)."""
     try:
         found = {
-            row[0]: row[1:] for row in rel.aggregate(_aggregates(thresholds), "book").fetchall()
+            row[0]: row[1:] for row in rows.aggregate(_aggregates(thresholds), "book").fetchall()
         }
     except duckdb.Error as exc:
         raise LakeError(f"cannot read the lake: {exc}") from exc
-    depth = _depth_medians(reader, chosen, start, end)
     return [
         replace(_stats(book, start, end, thresholds, found.get(book)), depth=depth.get(book))
-        for book in chosen
+        for book in books
     ]
 
 
@@ -132,15 +146,22 @@ def _depth_medians(
         rel = reader.relation(books, start, end, table=DEPTH)
     except LakeError:
         return {}  # a lake written before the depth table, or without full books
-    wanted = [c for c in rel.columns if _MEDIAN.match(c)]
-    figures = [f'median("{c}")' for c in wanted]
-    figures.append("count(*) filter (where depth_source = 'diff')::double / count(*)")
+    names, figures = depth_median_figures(rel.columns)
     try:
         rows = rel.aggregate("book, " + ", ".join(figures), "book").fetchall()
     except duckdb.Error as exc:
         raise LakeError(f"cannot read the depth table: {exc}") from exc
-    names = [*(f"median_{c}" for c in wanted), "exact_book_share"]
     return {row[0]: dict(zip(names, row[1:], strict=True)) for row in rows}
+
+
+def depth_median_figures(columns: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(names, SQL aggregates) of the liquidity figures of ``SpreadStats.depth`` over depth rows
+    with ``columns``: the median of each depth-within-1 % and slippage column, and the share of
+    rows measured on the exact full book (``exact_book_share``)."""
+    wanted = [c for c in columns if _MEDIAN.match(c)]
+    figures = [f'median("{c}")' for c in wanted]
+    figures.append("count(*) filter (where depth_source = 'diff')::double / count(*)")
+    return [*(f"median_{c}" for c in wanted), "exact_book_share"], figures
 
 
 def _stats(

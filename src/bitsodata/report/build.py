@@ -1,38 +1,30 @@
-"""``build_report_data``: everything a report shows, asked of the analysis API.
+"""``build_report_data``: everything a report shows, from one read of the lake.
 
-Series are resampled by the lake at a bucket chosen from the range; the summary figures are the
-lake's own ``spread stats`` over every second. Four columns of the observations are read once
-into Arrow: DuckDB aggregates the histogram and the week-hour matrix over them, and the alert
-rules are replayed over them as numpy arrays (``analysis.replay``: exactly the engine's
-episodes, at array speed). No row ever becomes a Python object.
+The range's rows are read once into a ``LakeSlice`` (four columns in memory): the summary is its
+``spread stats`` over every second, the series are resampled from it at a bucket chosen from
+the range, DuckDB aggregates the histogram and the week-hour matrix over it, and the alert rules
+are replayed over its columns as numpy arrays (``analysis.replay``: exactly the engine's
+episodes, at array speed). The depth rows are read in one pass too (medians and buckets). No
+row ever becomes a Python object.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-import duckdb
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa
 
 from bitsodata.alerts.rules import ALL_BOOKS, DEFAULT_RULES, Rule
-from bitsodata.analysis.replay import (
-    REPLAY_COLUMNS,
-    STILL_FIRING,
-    Bools,
-    EpisodeArrays,
-    book_columns,
-    replay_rule,
-)
+from bitsodata.analysis.replay import STILL_FIRING, EpisodeArrays, replay_rule
+from bitsodata.analysis.slice import LakeSlice
 from bitsodata.errors import LakeError
 from bitsodata.lake.source import sql_quote
 from bitsodata.lake.stats import DEFAULT_THRESHOLDS, SpreadStats
-from bitsodata.report.liquidity import DepthLake, depth_reports
+from bitsodata.report.liquidity import depth_reports
 from bitsodata.report.model import (
     HEATMAP_MIN_SECONDS,
     MAX_LISTED_EPISODES,
@@ -40,6 +32,7 @@ from bitsodata.report.model import (
     BookReport,
     Bucket,
     HistogramBin,
+    Interval,
     ReportData,
     RuleEpisodes,
     WeekHourMatrix,
@@ -55,22 +48,13 @@ class Relation(Protocol):
     def query(self, virtual_table_name: str, sql_query: str) -> Any: ...
 
 
-class AnalysisLake(DepthLake, Protocol):
+class AnalysisLake(Protocol):
     """The analysis API's lake (``bitsodata.analysis.open_lake``), as far as reports need it."""
 
     def books(self) -> list[str]: ...
-    def observations(self, books: Any = None, start: Any = None, end: Any = None) -> Any: ...
-    def resample(
-        self,
-        interval: str = "1min",
-        books: Any = None,
-        start: Any = None,
-        end: Any = None,
-        thresholds: Any = (0.1, 0.5, 1.0),
-    ) -> Any: ...
-    def stats(
-        self, books: Any = None, start: Any = None, end: Any = None, thresholds: Any = ()
-    ) -> Sequence[SpreadStats]: ...
+    def slice(
+        self, books: Any = None, start: Any = None, end: Any = None, depth_interval: Any = "1min"
+    ) -> LakeSlice: ...
 
 
 def rules_for(thresholds: Sequence[Decimal]) -> tuple[Rule, ...]:
@@ -172,7 +156,7 @@ group by all
 # several times faster than calendar functions on millions of rows.
 _WEEK_SQL = """
 with hourly as (
-    select book, tick // 3600 as h, count(*) as n, sum(spread) as total
+    select book, epoch_us(observed_at) // 3600000000 as h, count(*) as n, sum(spread) as total
     from obs where spread is not null group by all
 )
 select book, (h // 24 + 3) % 7 as day, h % 24 as hour, sum(n)::bigint, sum(total) / sum(n)
@@ -213,31 +197,8 @@ def _shapes(
     return histograms, weeks
 
 
-@dataclass(frozen=True)
-class _Rows:
-    """The four columns the histogram, heatmap and alert replay need, read from the lake once
-    and held in memory as Arrow (every other question would re-read the files)."""
-
-    table: pa.Table
-    relation: Relation
-
-    @classmethod
-    def read(
-        cls, lake: AnalysisLake, books: Sequence[str], start: datetime, end: datetime
-    ) -> _Rows:
-        obs = lake.observations(list(books), start, end)
-        table = obs.query("o", f"select {REPLAY_COLUMNS} from o").to_arrow_table()
-        con = duckdb.connect()
-        con.register("report_rows", table)
-        return cls(table, con.table("report_rows"))
-
-    def book(self, book: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], Bools]:
-        """(ticks, spread with NaN for null, usable) of one book, in time order."""
-        return book_columns(self.table, book)
-
-
 def _rule_episodes(
-    rows: _Rows,
+    rows: LakeSlice,
     book: str,
     end: datetime,
     rules: Sequence[Rule],
@@ -247,7 +208,7 @@ def _rule_episodes(
     chosen = [r for r in rules if r.applies_to(book)]
     if not chosen:
         return (), ()
-    ticks, spread, usable = rows.book(book)
+    ticks, spread, usable = rows.replay_columns(book)
     stop = int(end.timestamp())
     summaries, listed = [], []
     for rule in chosen:
@@ -311,6 +272,45 @@ def _longest(rule: Rule, found: EpisodeArrays, stop: int) -> list[AlertEpisode]:
     ]
 
 
+def _book_reports(
+    rows: LakeSlice,
+    names: Sequence[str],
+    end: datetime,
+    interval: Interval,
+    thresholds: Sequence[Decimal],
+    rules: Sequence[Rule] | None,
+) -> tuple[BookReport, ...]:
+    stats = {s.book: s for s in rows.stats(thresholds)}
+    if not any(s.rows for s in stats.values()):
+        raise LakeError(
+            f"no observation of {', '.join(names)} in the range", start=rows.start, end=rows.end
+        )
+    floats = tuple(float(t) for t in thresholds)
+    series = _series(rows.resample(interval.name, floats))
+    histograms, weeks = _shapes(rows.rows(), _bin_edges(stats))
+    if rows.end - rows.start < HEATMAP_MIN_SECONDS:
+        weeks = {}
+    medians = {book: s.depth for book, s in stats.items()}
+    depths = depth_reports(rows, names, interval.name, medians)
+    replayed = list(rules or rules_for(thresholds))
+    reports = []
+    for book in names:
+        summaries, longest = _rule_episodes(rows, book, end, replayed, interval.seconds)
+        reports.append(
+            BookReport(
+                book=book,
+                series=tuple(series.get(book, ())),
+                histogram=tuple(histograms.get(book, ())),
+                week_hours=weeks.get(book),
+                episodes=longest,
+                rules=summaries,
+                stats=stats[book].to_dict(),
+                depth=depths.get(book),
+            )
+        )
+    return tuple(reports)
+
+
 def build_report_data(
     lake: AnalysisLake,
     books: Sequence[str] | None,
@@ -332,39 +332,14 @@ def build_report_data(
     names = _check_books(lake, books)
     span = int((end - start).total_seconds())
     interval = choose_interval(span)
-    floats = tuple(float(t) for t in thresholds)
-    stats = {s.book: s for s in lake.stats(list(names), start, end, tuple(thresholds))}
-    if not any(s.rows for s in stats.values()):
-        raise LakeError(f"no observation of {', '.join(names)} in the range", start=start, end=end)
-    series = _series(lake.resample(interval.name, list(names), start, end, floats))
-    rows = _Rows.read(lake, names, start, end)
-    histograms, weeks = _shapes(rows.relation, _bin_edges(stats))
-    if span < HEATMAP_MIN_SECONDS:
-        weeks = {}
-    medians = {book: s.depth for book, s in stats.items()}
-    depths = depth_reports(lake, names, start, end, interval.name, medians)
-    replayed = list(rules or rules_for(thresholds))
-    reports = []
-    for book in names:
-        summaries, longest = _rule_episodes(rows, book, end, replayed, interval.seconds)
-        reports.append(
-            BookReport(
-                book=book,
-                series=tuple(series.get(book, ())),
-                histogram=tuple(histograms.get(book, ())),
-                week_hours=weeks.get(book),
-                episodes=longest,
-                rules=summaries,
-                stats=stats[book].to_dict(),
-                depth=depths.get(book),
-            )
-        )
+    with lake.slice(list(names), start, end, interval.name) as rows:
+        reports = _book_reports(rows, names, end, interval, thresholds, rules)
     return ReportData(
         start=start,
         end=end,
         interval=interval,
         thresholds=tuple(thresholds),
         generated_at=now or datetime.now(UTC),
-        books=tuple(reports),
+        books=reports,
         lake=lake_label,
     )

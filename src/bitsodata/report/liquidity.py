@@ -1,6 +1,6 @@
 """The liquidity part of a report: depth within 1 % and slippage per book, asked of the analysis
-API's depth table: ``Lake.resample_depth`` for the charts, ``Lake.stats`` for the medians over every
-row of the range.
+API's depth table: the slice's ``resample_depth`` for the charts, its ``stats`` for the medians over
+every row of the range (both from one pass over the depth files).
 
 A lake without depth files for the range (written before the table existed) has no liquidity
 part: every book then says so instead of showing empty charts.
@@ -24,12 +24,10 @@ BID, ASK = "depth_1pct_bid_base", "depth_1pct_ask_base"
 _SLIPPAGE = re.compile(r"^slippage_(buy|sell)_(?P<size>[a-z0-9]+)_bp$")
 
 
-class DepthLake(Protocol):
-    """The analysis API's depth questions, as far as reports need them."""
+class DepthSource(Protocol):
+    """The depth questions of a ``LakeSlice``, as far as reports need them."""
 
-    def resample_depth(
-        self, interval: str = "1min", books: Any = None, start: Any = None, end: Any = None
-    ) -> Any: ...
+    def resample_depth(self, interval: str = "1min") -> Any: ...
 
 
 def slippage_column(way: str, size: str) -> str:
@@ -122,20 +120,18 @@ def _report(book: str, read: _Book, medians: Mapping[str, float | None]) -> Dept
 
 
 def depth_reports(
-    lake: DepthLake,
+    source: DepthSource,
     books: Sequence[str],
-    start: datetime,
-    end: datetime,
     interval: str,
     medians: Mapping[str, Mapping[str, float | None] | None],
 ) -> dict[str, DepthReport]:
-    """Book -> its liquidity over [start, end); books without a depth row are left out.
+    """Book -> its liquidity over the source's range; books without a depth row are left out.
 
     ``medians`` are ``SpreadStats.depth`` of each book: the medians over every row, computed by
     the lake in the same pass as the spread statistics (the buckets only feed the charts).
     """
     try:
-        rel = lake.resample_depth(interval, list(books), start, end)
+        rel = source.resample_depth(interval)
     except LakeError:
         return {}  # no depth file in the range: the page says so per book
     try:
