@@ -26,6 +26,7 @@ from bitsodata.warehouse.load.models import (
     batch_sources,
     is_landing,
     landing_models,
+    landing_tables,
     rejected_model,
 )
 from bitsodata.warehouse.load.runner import (
@@ -324,13 +325,14 @@ def _conflict_counts(
 
 
 def publish_sources(handle: Database, models: list[Model], state: LoadState) -> Built:
-    """The builder for dbt: copy the batch's sources (the typed rows the models read) into tables
-    of the warehouse's schema, where a ``dbt build`` after the commit finds them."""
+    """The builder for dbt: copy the batch's sources (its records as text, which the staging
+    views show, and the typed rows the models read) into tables of the warehouse's schema, where a
+    ``dbt build`` after the commit finds them."""
     del models, state
     schema, temp = "public", "pg_temp"
     if handle.engine == "duckdb":  # `main` alone would find the temporary schema first
         schema, temp = f"{handle.fetchall('select current_database()')[0][0]}.main", "temp.main"
-    for name in sorted(batch_sources()):
+    for name in sorted(batch_sources() | landing_tables()):
         target, rows = f"{schema}.{name}", f"select * from {temp}.{name}"
         handle.execute(f"create table if not exists {target} as {rows} limit 0")
         handle.execute(f"delete from {target}")  # dbt's views depend on it: never dropped

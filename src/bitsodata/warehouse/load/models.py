@@ -324,13 +324,14 @@ LANDING = "landing"
 
 
 @cache
-def _landing_tables() -> frozenset[str]:
+def landing_tables() -> frozenset[str]:
+    """The tables of the ``landing`` source: a batch's records as text."""
     return frozenset(i for (s, _), i in _source_identifiers().items() if s == LANDING)
 
 
 def is_landing(model: Model) -> bool:
     """Whether ``model`` stages a landing table (the loader runs it before the merge)."""
-    return bool(model.sources & _landing_tables())
+    return bool(model.sources & landing_tables())
 
 
 LOAD_VARS = ("earliest_event_at", "latest_event_at")
@@ -375,7 +376,7 @@ def landing_models(engine: str, variables: Mapping[str, str]) -> dict[str, Model
         raise WarehouseError("not a var a load supplies", var=sorted(unknown))
     values = {**project_vars(), **variables}
     return {
-        next(iter(m.sources & _landing_tables())): _with_vars(m, values)
+        next(iter(m.sources & landing_tables())): _with_vars(m, values)
         for m in _templated(engine)
         if is_landing(m)
     }
