@@ -119,3 +119,20 @@ def test_a_listing_snapshot_answers_narrower_prefixes_from_one_listing(storage: 
     assert snap.list("spreads/b/") == ["spreads/b/new.csv", "spreads/b/z.csv"]
     assert snap.list("spreads/a/date=1/") == storage.list("spreads/a/date=1/")
     assert snap.get("spreads/b/new.csv") == b"y" and snap.exists("spreads/b/z.csv")
+
+
+def test_a_local_lake_at_a_relative_root_lists_its_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    LocalStorage(tmp_path).put("spreads/btc_mxn/date=2024-05-05/a.parquet", b"A")
+    for root in (Path("."), Path(""), Path("./")):
+        here = LocalStorage(root)
+        assert here.list("spreads/btc_mxn/") == ["spreads/btc_mxn/date=2024-05-05/a.parquet"]
+        assert here.list("") == ["spreads/btc_mxn/date=2024-05-05/a.parquet"]
+    nested = tmp_path / "a"
+    nested.mkdir()
+    monkeypatch.chdir(nested)
+    assert LocalStorage(Path("..")).list("spreads/") == [
+        "spreads/btc_mxn/date=2024-05-05/a.parquet"
+    ]

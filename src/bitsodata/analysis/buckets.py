@@ -5,13 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-STATUSES = ("ok", "stale", "missing", "crossed")
+from bitsodata.domain.observation import STATUSES
+from bitsodata.lake.rollup import threshold_suffix
+
+__all__ = ["STATUSES", "ident", "resample_sql", "threshold_column"]
+
+
+def ident(name: str) -> str:
+    """A book or column name as a quoted SQL identifier."""
+    return '"' + name.replace('"', "") + '"'
 
 
 def threshold_column(threshold: float | Decimal) -> str:
     """``share_above_0_5`` for 0.5: the resampled column of a threshold."""
-    text = format(Decimal(str(threshold)).normalize(), "f")
-    return "share_above_" + text.replace(".", "_").replace("-", "minus_")
+    return "share_above_" + threshold_suffix(threshold)
 
 
 def resample_sql(seconds: int, thresholds: Sequence[float | Decimal], rows: str = "rows") -> str:

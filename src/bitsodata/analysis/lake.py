@@ -12,7 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from bitsodata.alerts.rules import DEFAULT_RULES, Rule
-from bitsodata.analysis.buckets import resample_sql
+from bitsodata.analysis.buckets import ident, resample_sql
 from bitsodata.analysis.episodes import Episode, episodes_of
 from bitsodata.analysis.minutes import resample_minutes
 from bitsodata.analysis.replay import REPLAY_COLUMNS, book_columns, replay_rule
@@ -176,7 +176,7 @@ class Lake:
             for name, kind in zip(rows.columns, rows.types, strict=True)
             if str(kind) == "DOUBLE" and name not in _DEPTH_HEAD
         ]
-        means = "".join(f", avg({_ident(m)}) as {_ident(m)}" for m in metrics)
+        means = "".join(f", avg({ident(m)}) as {ident(m)}" for m in metrics)
         sql = f"""
             select book, to_timestamp(_bucket * {seconds}) as bucket_at, * exclude (book, _bucket)
             from (
@@ -205,7 +205,7 @@ class Lake:
         chosen = self._books(books)
         series = self.resample(interval, chosen, start, end, thresholds=())
         columns = ", ".join(
-            f"avg(mean) filter (where book = {sql_quote(b)}) as {_ident(b)}" for b in chosen
+            f"avg(mean) filter (where book = {sql_quote(b)}) as {ident(b)}" for b in chosen
         )
         return self._query(
             series,
@@ -299,10 +299,6 @@ class Lake:
         chosen = self._books(books)
         first, last = self._range(chosen, start, end)
         return LakeSlice.read(self._reader, chosen, first, last, depth_interval)
-
-
-def _ident(book: str) -> str:
-    return '"' + book.replace('"', "") + '"'
 
 
 def _log_records(data: bytes) -> list[dict[str, object]]:

@@ -18,15 +18,14 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from bitsodata.analysis.buckets import threshold_column
+from bitsodata.analysis.buckets import STATUSES, threshold_column
 from bitsodata.domain.windows import DAY_SECONDS
 from bitsodata.errors import LakeKeyMissing
 from bitsodata.lake import layout
-from bitsodata.lake.catalog import day_windows
+from bitsodata.lake.catalog import day_start, day_windows
 from bitsodata.lake.reader import LakeReader
 from bitsodata.lake.rollup import (
     MINUTE_US,
-    STATUSES,
     above_column,
     exact_mean,
     held,
@@ -72,7 +71,7 @@ def plan_minutes(reader: LakeReader, books: Sequence[str], start: int, end: int)
     raw: list[tuple[str, int, int]] = []
     for book in books:
         for day in days_of(start, end):
-            first = (day.toordinal() - date(1970, 1, 1).toordinal()) * DAY_SECONDS
+            first = day_start(day)
             lo, hi = max(start, first), min(end, first + DAY_SECONDS)
             seg = _segment(reader, book, day, -(-lo // 60) * 60, hi - hi % 60)
             pieces = [(lo, hi)] if seg is None else [(lo, seg.start), (seg.end, hi)]

@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from bitsodata.alerts.rules import DEFAULT_RULES, Rule
-from bitsodata.analysis.buckets import STATUSES, resample_sql
+from bitsodata.analysis.buckets import STATUSES, ident, resample_sql
 from bitsodata.analysis.episodes import Episode, episodes_of
 from bitsodata.analysis.replay import Bools, Floats, Ints, replay_rule
 from bitsodata.analysis.times import parse_interval
@@ -38,10 +38,6 @@ from bitsodata.lake.stats import (
 _STATUS_TYPE = "enum(" + ", ".join(sql_quote(s) for s in STATUSES) + ")"
 _DEPTH_KEPT = re.compile(r"^(depth_1pct_(bid|ask)_base|slippage_(buy|sell)_.+_bp|filled_.+)$")
 """Depth columns a report shows: depth within 1 % of mid, and each size's slippage and fill."""
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', "") + '"'
 
 
 @dataclass(frozen=True)
@@ -188,7 +184,7 @@ class LakeSlice:
         names, medians = depth_median_figures(rel.columns)
         kept = [c for c in rel.columns if _DEPTH_KEPT.match(c)]
         median_as = ", ".join(f"{m} as _m{i}" for i, m in enumerate(medians))
-        means = "".join(f", avg({_ident(c)}) as {_ident(c)}" for c in kept)
+        means = "".join(f", avg({ident(c)}) as {ident(c)}" for c in kept)
         sql = f"""
             select book, grouping(_bucket) = 1 as _whole,
                    to_timestamp(_bucket * {seconds}) as bucket_at, count(*) as n_seconds,

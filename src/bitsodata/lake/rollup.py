@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from bitsodata.domain.observation import STATUSES
 from bitsodata.lake.layout import MINUTES
 from bitsodata.lake.reader import WINDOWS_KEY, connect
 from bitsodata.lake.stats import DEFAULT_THRESHOLDS
@@ -25,7 +26,6 @@ from bitsodata.lake.windowfile import TABLE_KEY, VERSION_KEY
 ROLLUP_VERSION = 1
 THRESHOLDS_KEY = b"bitsodata.thresholds"
 """Key-value metadata: the thresholds (percent) whose ``n_above_*`` columns the file holds."""
-STATUSES = ("ok", "stale", "missing", "crossed")
 MINUTE_US = 60_000_000
 SUM_TYPE = "decimal(38, 18)"
 """The exact type spreads are summed in: the one ``Lake.resample`` averages (raw rows) in."""
@@ -33,10 +33,15 @@ _SCALE = np.longdouble(1e18)
 _TWO_64 = np.longdouble(2**64)
 
 
+def threshold_suffix(threshold: Decimal | float) -> str:
+    """``0_5`` for 0.5 (``minus_1`` for -1): a threshold in a column name."""
+    text = format(Decimal(str(threshold)).normalize(), "f")
+    return text.replace(".", "_").replace("-", "minus_")
+
+
 def above_column(threshold: Decimal | float) -> str:
     """``n_above_0_5`` for 0.5: seconds whose spread is strictly above the threshold."""
-    text = format(Decimal(str(threshold)).normalize(), "f")
-    return "n_above_" + text.replace(".", "_").replace("-", "minus_")
+    return "n_above_" + threshold_suffix(threshold)
 
 
 def held(thresholds: Sequence[Decimal | float], kept: Sequence[Decimal]) -> bool:
@@ -104,6 +109,8 @@ def rollup_info(schema: pa.Schema) -> RollupInfo | None:
     meta = schema.metadata or {}
     if meta.get(TABLE_KEY) != MINUTES.encode() or WINDOWS_KEY not in meta:
         return None
+    if meta.get(VERSION_KEY) != str(ROLLUP_VERSION).encode():
+        return None  # written by another version: its columns may mean something else
     text = meta.get(THRESHOLDS_KEY, b"").decode()
     kept = tuple(Decimal(t) for t in text.split(",") if t)
     return RollupInfo(int(meta[WINDOWS_KEY]), kept)

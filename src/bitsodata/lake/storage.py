@@ -142,11 +142,12 @@ class LocalStorage:
     def list(self, prefix: str) -> list[str]:
         # Walk only the deepest folder the prefix names, then filter by the string prefix.
         folder = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
-        base = self.root / folder if folder else self.root
-        if not base.is_dir():
+        root = os.path.join(str(self.root), "")  # with its separator: "./", "/", "lake/"
+        base = os.path.join(root, folder) if folder else root
+        if not os.path.isdir(base):
             return []
         keys: list[str] = []
-        skip = len(str(self.root)) + 1  # os.walk joins below the root: cut it off as text
+        skip = len(root)  # os.walk joins below the root as given: cut it off as text
         for dirpath, _dirs, files in os.walk(base):
             rel = dirpath[skip:].replace(os.sep, "/")
             lead = rel + "/" if rel else ""

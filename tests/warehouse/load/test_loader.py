@@ -330,15 +330,16 @@ def test_a_batch_left_for_dbt_is_published_as_sources_and_builds_nothing(
     assert db.fetchall("select count(*) from fct_transaction") == [(0,)]  # the models did not run
     staged = db.fetchall("select count(*) from wh.main._in_transaction")[0][0]
     assert staged > 0
-    # only the typed rows are published: the merge and the scope are models dbt builds
+    # only the sources are published (the records as text, the typed rows): the merge and the
+    # scope are models dbt builds
     published = {
         t for (t,) in db.fetchall("select table_name from duckdb_tables() where not temporary")
     }
+    sources = ("event", "transaction", "user", "user_level")
+    files = ("deposit", "withdrawal", "event", "user_level", "user")
     assert {t for t in published if t.startswith("_")} == {
-        "_in_event",
-        "_in_transaction",
-        "_in_user",
-        "_in_user_level",
+        *(f"_in_{s}" for s in sources),
+        *(f"_raw_{f}" for f in files),
     }
     load_batch(db, HANDMADE / "day2", build=publish_sources)  # replaced, never appended
     assert db.fetchall("select count(*) from wh.main._in_event") == [(0,)]

@@ -111,3 +111,12 @@ def test_each_source_has_one_staging_model_giving_the_merge_its_columns() -> Non
         names = [d for d in db.fetch_column(f"select column_name from (describe {sql})")]
         db.close()
         assert set(entity.columns) | {"natural_key", "raw_line", "rejected_because"} <= set(names)
+
+
+def test_the_staging_limits_are_the_ones_the_python_side_documents() -> None:
+    from bitsodata.warehouse.load.models import project_vars
+    from bitsodata.warehouse.sources import columns
+
+    limits = project_vars()
+    assert limits["max_code_length"] == columns.MAX_CODE_LENGTH
+    assert limits["max_amount_digits"] == columns.MAX_AMOUNT_DIGITS

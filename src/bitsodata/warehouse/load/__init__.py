@@ -1,1 +1,1 @@
-"""Loading a batch: the pipeline, merge by natural key, scope key tables, the fast runner."""
+"""Loading a batch: the pipeline (read, stage, build), the entities' tables, the fast runner."""

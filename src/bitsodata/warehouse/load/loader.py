@@ -22,7 +22,6 @@ from bitsodata.settings import WarehouseSettings
 from bitsodata.warehouse.db import Database, open_db
 from bitsodata.warehouse.load import merge
 from bitsodata.warehouse.load.models import (
-    REJECTED,
     batch_sources,
     is_landing,
     landing_models,
@@ -199,7 +198,7 @@ def _prepare(db: Database, models: list[Model]) -> None:
     for spec in SOURCES.values():
         db.execute(landing_ddl(spec))
     for model in models:  # the staging tables, empty (their rows are a batch's)
-        if is_landing(model) or model.name == REJECTED:
+        if is_landing(model):
             db.execute(
                 f"create temp table {model.name} as select * from ({model.sql}) as s limit 0"
             )
@@ -226,7 +225,7 @@ def load_batch(
 ) -> LoadReport:
     """Merge the source files of ``batch_dir`` into the warehouse ``db`` (path, URL or handle).
 
-    ``on_rows`` is called with the number of lines parsed after each chunk (progress bars).
+    ``on_rows`` is called with the number of records read after each chunk (progress bars).
     ``build`` runs the models on the staged batch: the fast runner by default, or
     :func:`publish_sources` to leave the batch for a ``dbt build``.
     Rows whose event time is outside ``window`` are quarantined (default: the window the default
@@ -256,10 +255,11 @@ def load_batch(
 
 @dataclass
 class LoadState:
-    """What staging one batch left for the models: the entities with rows, the rows of each
-    batch source table, the currencies the batch brought and whether ``dim_currency`` may lack
-    one of them, and the per-batch relations of the models the connection has (the runner adds
-    the ones it creates; they are the connection's once the batch commits)."""
+    """What staging one batch left for the models: the entities with rows, whether each batch
+    source table has rows (1) or not (0), the currencies the batch brought and whether
+    ``dim_currency`` may lack one of them, and the per-batch relations of the models the
+    connection has (the runner adds the ones it creates; they are the connection's once the
+    batch commits)."""
 
     filled: set[str] = field(default_factory=set)
     rows: dict[str, int] = field(default_factory=dict)

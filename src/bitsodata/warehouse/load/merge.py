@@ -16,8 +16,6 @@ from bitsodata.errors import WarehouseError
 from bitsodata.warehouse.db import Database
 from bitsodata.warehouse.load.models import project_vars
 
-CONFLICT = "conflicting duplicate"
-
 
 @dataclass(frozen=True)
 class Entity:

@@ -38,7 +38,6 @@ __all__ = [
     "filled_tables",
     "load_models",
     "run_batch",
-    "run_models",
     "schema_columns",
     "table_columns",
 ]
@@ -160,9 +159,3 @@ def run_batch(
 def filled_tables(models: list[Model], seen: Mapping[str, int]) -> list[str]:
     """The per-batch tables a batch filled (to be emptied with the batch's sources)."""
     return [m.name for m in models if m.materialized == "table" and seen.get(m.name, 0)]
-
-
-def run_models(db: Database, models: list[Model] | None = None) -> None:
-    """Materialize every model in order, whatever their inputs hold."""
-    models = models if models is not None else load_models(db.engine)
-    run_batch(db, models, {s: UNKNOWN for s in batch_sources()}, set())

@@ -4,7 +4,7 @@ A file is split at ``\\n`` only (a ``\\r`` before it belongs to the line end, a 
 is data). A record is one line, or several when a quoted field is still open at a line end. A
 quoted field still open after ``MAX_RECORD_LINES`` lines, or at the end of the file, is
 unterminated: its first line is then a record alone and the next line starts a new one, so one
-stray quote costs one row, never the rest of the file. The loader's two parsers and the landing
+stray quote costs one row, never the rest of the file. The loader's two readers and the landing
 all cut records here, so they agree on what a row is.
 """
 

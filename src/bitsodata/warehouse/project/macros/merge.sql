@@ -2,7 +2,7 @@
     a quarantine id (md5 of "source\nnatural_key\ncontent") does not depend on where it was made. -#}
 
 {% macro quarantine_id(source, natural_key, content) -%}
-    md5({{ source }} || chr(10) || {{ natural_key }} || chr(10) || {{ content }})
+    {{ md5_hex(source ~ ' || chr(10) || ' ~ natural_key ~ ' || chr(10) || ' ~ content) }}
 {%- endmacro %}
 
 {#- `a.k = b.k and ...` over key columns. -#}

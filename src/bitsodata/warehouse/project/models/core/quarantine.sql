@@ -1,7 +1,7 @@
 -- The conflicting versions of this batch, quarantined: every version of a conflicting key (its
 -- raw line; a withdrawn stored version written down as its content). The id hashes
 -- (source, natural key, content), so the same version is recorded once, whatever brought it.
--- Lines that do not parse are quarantined by the loader, with the reason the parser gave.
+-- Records the staging models reject are quarantined with their reason by stg_landing__rejected.
 with conflicts as (
 {%- for name, e in var('entities').items() if e['columns'] | length > e['key'] | length %}
     select source, natural_key, content, raw_line, is_stored
