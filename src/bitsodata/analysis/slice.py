@@ -22,7 +22,14 @@ import pyarrow as pa
 from bitsodata.alerts.rules import DEFAULT_RULES, Rule
 from bitsodata.analysis.buckets import STATUSES, ident, resample_sql
 from bitsodata.analysis.episodes import Episode, episodes_of
-from bitsodata.analysis.replay import Bools, Floats, Ints, replay_rule
+from bitsodata.analysis.replay import (
+    REPLAY_COLUMNS,
+    Bools,
+    Floats,
+    Ints,
+    book_columns,
+    replay_rule,
+)
 from bitsodata.analysis.times import parse_interval
 from bitsodata.errors import LakeError
 from bitsodata.lake import layout
@@ -135,18 +142,10 @@ class LakeSlice:
         """(ticks, spread with NaN for null, usable) of one book in time order: what
         ``analysis.replay.replay_rule`` reads."""
         sql = (
-            "select epoch(observed_at)::bigint as tick, spread, "
-            "status = 'ok' and spread is not null as usable "
-            f"from slice_rows where book = {sql_quote(book)}"
+            f"select {REPLAY_COLUMNS} from (select * replace (book::varchar as book) "
+            f"from slice_rows where book = {sql_quote(book)})"
         )
-        part = self._query(sql).to_arrow_table()
-        ticks = part["tick"].to_numpy().astype(np.int64)
-        spread = part["spread"].to_numpy(zero_copy_only=False).astype(np.float64)
-        usable = part["usable"].to_numpy(zero_copy_only=False).astype(bool)
-        if len(ticks) > 1 and not (ticks[1:] >= ticks[:-1]).all():
-            order = np.argsort(ticks, kind="stable")
-            ticks, spread, usable = ticks[order], spread[order], usable[order]
-        return ticks, spread, usable
+        return book_columns(self._query(sql).to_arrow_table(), book)
 
     def episodes(self, rules: Sequence[Rule] | None = None) -> list[Episode]:
         """``Lake.episodes`` of the slice, replayed from memory."""
