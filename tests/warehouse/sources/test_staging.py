@@ -120,3 +120,30 @@ def test_the_staging_limits_are_the_ones_the_python_side_documents() -> None:
     limits = project_vars()
     assert limits["max_code_length"] == columns.MAX_CODE_LENGTH
     assert limits["max_amount_digits"] == columns.MAX_AMOUNT_DIGITS
+
+
+def _staging_text(source: str) -> str:
+    from bitsodata.warehouse.load.models import project_root
+
+    root = project_root()
+    if source in ("deposit", "withdrawal"):  # both stage through one macro
+        return (root / "macros" / "staging.sql").read_text(encoding="utf-8")
+    name = {"event": "events", "user_level": "user_levels", "user": "users"}[source]
+    return (root / "models" / "staging" / f"stg_landing__{name}.sql").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("source", ["deposit", "withdrawal", "event", "user_level", "user"])
+def test_each_column_is_checked_in_sql_as_its_declaration_says(source: str) -> None:
+    import re
+
+    from bitsodata.warehouse.sources.columns import CHECKS, SOURCES
+
+    text = _staging_text(source)
+    aliases = dict(re.findall(r"coalesce\((\w+), [^)]*\)[\"']?\) }} as (\w+)", text))
+    calls = set(re.findall(r"(\w+)_reason\('(\w+)'", text))
+    expected = set()
+    for column in SOURCES[source].columns:
+        assert column.check in CHECKS, column
+        macro = "event_time" if column.check == "timestamp" else column.check
+        expected.add((macro, aliases[column.name]))
+    assert calls == expected

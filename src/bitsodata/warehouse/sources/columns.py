@@ -2,8 +2,8 @@
 
 The readers check headers against it and load every record's fields as text into the landing
 table ``_raw_<source>`` it describes; the staging models (``project/models/staging``) check and
-type each column (``check`` says how, for the reader of this table), and a test holds
-``_sources.yml`` to the same list.
+type each column with the check its ``check`` names (a test holds the models' reason calls to
+these declarations), and a test holds ``_sources.yml`` to the same list.
 """
 
 from __future__ import annotations
