@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -24,7 +22,7 @@ import pyarrow.parquet as pq
 from bitsodata.domain.depth import NotionalSize, row_metric_names
 from bitsodata.domain.observation import Observation
 from bitsodata.domain.windows import iso_second
-from bitsodata.errors import LakeError, WindowRejected
+from bitsodata.errors import LakeError
 from bitsodata.lake.layout import DEPTH, window_key
 from bitsodata.lake.storage import Storage
 from bitsodata.lake.windowfile import (
@@ -33,6 +31,7 @@ from bitsodata.lake.windowfile import (
     VERSION_KEY,
     check_format,
     check_window,
+    finite_float,
 )
 
 _US = pa.timestamp("us", tz="UTC")
@@ -56,15 +55,6 @@ def depth_schema(sizes: Sequence[NotionalSize]) -> pa.Schema:
     fields += [pa.field(n, pa.float64()) for n in row_metric_names(sizes)]
     meta = {VERSION_KEY: str(SCHEMA_VERSION).encode(), TABLE_KEY: DEPTH.encode()}
     return pa.schema(fields, metadata=meta)
-
-
-def _float(value: Decimal | None, column: str, tick: int) -> float | None:
-    if value is None:
-        return None
-    out = float(value)
-    if not math.isfinite(out):
-        raise WindowRejected(f"{column} must be finite", tick=tick, value=str(value))
-    return out
 
 
 def _micros(value: float | None) -> int | None:
@@ -98,7 +88,7 @@ def depth_table(rows: Sequence[Observation], sizes: Sequence[NotionalSize]) -> p
     for name in row_metric_names(sizes):
         arrays[name] = pa.array(
             [
-                _float(d.metrics.get(name), name, t) if d else None
+                finite_float(d.metrics.get(name), name, t) if d else None
                 for t, d in zip(ticks, depths, strict=True)
             ],
             pa.float64(),

@@ -89,7 +89,8 @@ def check_format(fmt: str) -> Format:
     return fmt
 
 
-def _float(value: Decimal | float | None, column: str, tick: int) -> float | None:
+def finite_float(value: Decimal | float | None, column: str, tick: int) -> float | None:
+    """A price or metric as the float the files store; a window is refused for a non-finite one."""
     if value is None:
         return None
     out = float(value)
@@ -133,9 +134,9 @@ def rows_to_table(rows: Sequence[Observation]) -> pa.Table:
     arrays = {
         "orderbook_timestamp": pa.array([iso_second(t) for t in ticks], pa.string()),
         "book": pa.array([obs.book for obs in rows], pa.string()),
-        "bid": pa.array([_float(o.bid, "bid", o.tick) for o in rows], pa.float64()),
-        "ask": pa.array([_float(o.ask, "ask", o.tick) for o in rows], pa.float64()),
-        "spread": pa.array([_float(o.spread, "spread", o.tick) for o in rows], pa.float64()),
+        "bid": pa.array([finite_float(o.bid, "bid", o.tick) for o in rows], pa.float64()),
+        "ask": pa.array([finite_float(o.ask, "ask", o.tick) for o in rows], pa.float64()),
+        "spread": pa.array([finite_float(o.spread, "spread", o.tick) for o in rows], pa.float64()),
         "observed_at": pa.array([t * 1_000_000 for t in ticks], pa.int64()).cast(_US),
         "exchange_timestamp": pa.array([_utc(o.exchange_timestamp) for o in rows], _US),
         "received_at": pa.array([_micros(o.received_at, o.tick) for o in rows], pa.int64()).cast(
