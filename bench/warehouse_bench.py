@@ -48,7 +48,7 @@ from bitsodata.warehouse.db import connect
 from bitsodata.warehouse.load.loader import landing_days, load_batch
 step, db_path, arg = sys.argv[1], sys.argv[2], sys.argv[3]
 out = {}
-import pandas, pyarrow  # warm up imports (duckdb imports pandas on its first Arrow scan)
+import pandas, pyarrow, pyarrow.dataset  # warm up: duckdb imports them on its first Arrow scan
 from bitsodata.warehouse.load.runner import ensure_schema, load_models
 load_models()
 t0, c0 = time.perf_counter(), time.process_time()

@@ -23,7 +23,6 @@ from bitsodata.warehouse.db import Database, open_db
 from bitsodata.warehouse.load import merge
 from bitsodata.warehouse.load.models import (
     batch_sources,
-    is_landing,
     landing_models,
     landing_tables,
     rejected_model,
@@ -109,27 +108,28 @@ def _land_file(
 
 
 def _stage_source(db: Database, spec: SourceSpec, model: Model, state: LoadState) -> int:
-    """Run the source's staging model into its table; its valid rows go to the entity's
-    ``_in_*`` table. Returns how many records it rejected."""
-    entity = merge.ENTITIES[merge.SOURCE_ENTITY[spec.name]]
-    db.execute(f"insert into {model.name} select * from ({model.sql}) as s")
+    """Run the source's staging model over its landing table into its table, and copy the valid
+    rows into the entity's ``_in_*`` table (the ``batch`` source the merge reads). Returns how
+    many records it rejected. The connection's first batch creates the staging table with its
+    rows (the long staging SQL is planned once, not twice)."""
+    if model.name in state.relations:
+        n_in = db.execute_count(f"insert into {model.name} select * from ({model.sql}) as s")
+    else:
+        db.execute(f"create temp table {model.name} as {model.sql}")
+        n_in = int(db.fetchall(f"select count(*) from {model.name}")[0][0])
+        state.relations.add(model.name)
+    if not n_in:
+        return 0
     state.staged.add(model.name)
-    n_in, n_ok = db.fetchall(f"select count(*), count(natural_key) from {model.name}")[0]
+    entity = merge.ENTITIES[merge.SOURCE_ENTITY[spec.name]]
+    cols = ", ".join((*entity.columns, "natural_key", "raw_line"))
+    valid = f"from {model.name} where rejected_because is null"
+    n_ok = db.execute_count(f"insert into {entity.in_table} ({cols}) select {cols} {valid}")
     if n_ok:
-        cols = ", ".join((*entity.columns, "natural_key", "raw_line"))
-        db.execute(
-            f"insert into {entity.in_table} ({cols}) select {cols} from {model.name} "
-            "where rejected_because is null"
-        )
         state.filled.add(entity.name)
         if entity.name == "transaction":
-            state.currencies.update(
-                db.fetch_column(
-                    f"select distinct currency_code from {model.name} "
-                    "where rejected_because is null"
-                )
-            )
-    return int(n_in - n_ok)
+            state.currencies.update(db.fetch_column(f"select distinct currency_code {valid}"))
+    return n_in - n_ok
 
 
 def _quarantine_rejected(db: Database, rejected: Model) -> None:
@@ -150,17 +150,21 @@ def _stage(
     window: EventWindow,
 ) -> None:
     """Read every file into its landing table, then stage each in SQL (check, type, reject)
-    into the ``_in_*`` tables the merge reads, and its rejected records into ``quarantine``."""
+    into its staging table, its valid rows into the ``_in_*`` tables the merge reads, and its
+    rejected records into ``quarantine``."""
     landing = landing_models(db.engine, window.variables())
-    n_rejected = 0
     for spec, path in files:
         n_in = _land_file(db, spec, path, _chunks(path, spec), on_rows)
         report.rows_in[spec.name] += n_in
         if n_in:
             state.landed.add(spec.raw_table)
-            bad = _stage_source(db, spec, landing[spec.raw_table], state)
-            report.rows_quarantined[spec.name] += bad
-            n_rejected += bad
+    n_rejected = 0
+    for spec in SOURCES.values():
+        model = landing[spec.raw_table]
+        if spec.raw_table in state.landed or model.name not in state.relations:
+            rejected = _stage_source(db, spec, model, state)
+            report.rows_quarantined[spec.name] += rejected
+            n_rejected += rejected
     if n_rejected:
         _quarantine_rejected(db, rejected_model(db.engine))
 
@@ -180,9 +184,9 @@ def _chunks(path: Path, spec: SourceSpec) -> Iterator[Chunk]:
 
 @dataclass
 class _Session:
-    """What the loader knows about one connection once a batch has committed on it: its batch
-    tables exist, which per-batch relations of the models it has, and which currencies
-    ``dim_currency`` already holds."""
+    """What the loader knows about one connection once a batch has committed on it: its landing
+    and batch tables exist, which per-batch relations (staging tables, the models' tables and
+    views) it has, and which currencies ``dim_currency`` already holds."""
 
     known_currencies: set[str] = field(default_factory=set)
     relations: set[str] = field(default_factory=set)
@@ -191,17 +195,13 @@ class _Session:
 _SESSIONS: weakref.WeakKeyDictionary[Database, _Session] = weakref.WeakKeyDictionary()
 
 
-def _prepare(db: Database, models: list[Model]) -> None:
-    """Create the connection's landing, staging and batch tables once (they survive batches)."""
+def _prepare(db: Database) -> None:
+    """Create the connection's landing and batch tables once (they survive batches; the
+    staging tables follow with the connection's first batch)."""
     if db in _SESSIONS:
         return
     for spec in SOURCES.values():
         db.execute(landing_ddl(spec))
-    for model in models:  # the staging tables, empty (their rows are a batch's)
-        if is_landing(model):
-            db.execute(
-                f"create temp table {model.name} as select * from ({model.sql}) as s limit 0"
-            )
     for entity in merge.ENTITIES.values():
         merge.create_batch_tables(db, entity)
 
@@ -257,9 +257,9 @@ def load_batch(
 class LoadState:
     """What staging one batch left for the models: the entities with rows, whether each batch
     source table has rows (1) or not (0), the currencies the batch brought and whether
-    ``dim_currency`` may lack one of them, and the per-batch relations of the models the
-    connection has (the runner adds the ones it creates; they are the connection's once the
-    batch commits)."""
+    ``dim_currency`` may lack one of them, and the per-batch relations the connection has
+    (staging and the runner add the ones they create; they are the connection's once the batch
+    commits)."""
 
     filled: set[str] = field(default_factory=set)
     rows: dict[str, int] = field(default_factory=dict)
@@ -340,21 +340,6 @@ def publish_sources(handle: Database, models: list[Model], state: LoadState) -> 
     return Built()
 
 
-def _stage_batch(
-    handle: Database,
-    files: list[tuple[SourceSpec, Path]],
-    report: LoadReport,
-    on_rows: Progress | None,
-    window: EventWindow,
-) -> LoadState:
-    """Read every file into the landing tables and stage them in SQL into the batch tables,
-    quarantining the records that do not pass (inside the transaction)."""
-    state = LoadState()
-    _stage(handle, files, report, on_rows, state, window)
-    state.rows = {e.in_table: int(e.name in state.filled) for e in merge.ENTITIES.values()}
-    return state
-
-
 def _load(
     handle: Database,
     files: list[tuple[SourceSpec, Path]],
@@ -367,13 +352,15 @@ def _load(
     """The whole batch in one transaction (rolled back on any error)."""
     handle.size_for(sum(path.stat().st_size for _, path in files))
     with handle.transaction():
-        _prepare(handle, models)
-        state = _stage_batch(handle, files, report, on_rows, window)
-        # currencies this connection has committed are in dim_currency (it never shrinks)
+        _prepare(handle)
+        # the per-batch relations the connection has; currencies it has committed are in
+        # dim_currency (it never shrinks)
         session = _SESSIONS.get(handle, _Session())
+        state = LoadState(relations=set(session.relations))
+        _stage(handle, files, report, on_rows, state, window)
+        state.rows = {e.in_table: int(e.name in state.filled) for e in merge.ENTITIES.values()}
         known = session.known_currencies
         state.new_currencies = not state.currencies <= known
-        state.relations = set(session.relations)
         built = build(handle, models, state)
         report.rows_quarantined.update(built.quarantined_by_source)
         report.rows_withdrawn = built.withdrawn

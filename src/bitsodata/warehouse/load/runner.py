@@ -13,7 +13,7 @@ materializations the project uses:
 - ``incremental`` with ``replace_scope``: delete the rows whose keys are in the model's scope (a
   small per-batch key model, e.g. ``int_touched_days(user_id, date_key)``) and insert the model's
   rows; a model that reads its own previous rows is computed into a temporary table first (as
-  dbt does for every incremental model).
+  dbt does for every incremental model; kept for the connection and emptied after use).
 
 What runs for a batch follows from the graph (:func:`run_batch`): a model whose per-batch inputs
 are all empty has nothing to do and costs no statement (daily batches pay per statement, ~1 ms).
@@ -64,24 +64,6 @@ def _insert(db: Database, model: Model, cols: str, source: str) -> None:
     db.execute(f"insert into {model.name} ({cols}) select {cols} from {source}{_by_day(model)}")
 
 
-def _replace_scope(db: Database, model: Model, cols: str, delete: bool, insert: bool) -> None:
-    """Delete the rows of the model's scope and insert them again from the model."""
-    if model.scope is None:
-        raise WarehouseError("a replace_scope model needs meta.scope", model=model.name)
-    on = " and ".join(f"t.{c} = s.{c}" for c in model.scope.columns)
-    delete_sql = f"delete from {model.name} as t using {model.scope.table} as s where {on}"
-    if not (delete and insert and model.reads_itself):
-        if delete:
-            db.execute(delete_sql)
-        if insert:
-            _insert(db, model, cols, f"({model.sql}) as m")
-        return
-    db.execute(f"create temp table _replacement as {model.sql}")
-    db.execute(delete_sql)
-    _insert(db, model, cols, "_replacement")
-    db.execute("drop table _replacement")
-
-
 class _Relations:
     """Creates the per-batch relations of one connection when first needed: a view, or a table
     (by the statement that fills it, or empty when a reader needs it before it had rows)."""
@@ -110,12 +92,41 @@ class _Relations:
     def fill(self, model: Model) -> int:
         """Insert the table model's rows for this batch; how many."""
         self.inputs(model)
-        if model.name in self._created:
-            return self._db.execute_count(
-                f"insert into {model.name} select * from ({model.sql}) as m"
-            )
-        self._created.add(model.name)
-        return self._db.execute_count(f"create temp table {model.name} as {model.sql}")
+        return self.fill_as(model.name, model.sql)
+
+    def fill_as(self, name: str, sql: str) -> int:
+        """Insert the rows of ``sql`` into the per-batch table ``name`` (created by its first
+        batch); how many."""
+        if name in self._created:
+            return self._db.execute_count(f"insert into {name} select * from ({sql}) as m")
+        self._created.add(name)
+        return self._db.execute_count(f"create temp table {name} as {sql}")
+
+
+REPLACEMENT = "_replacement_"
+"""Prefix of the table a model that reads its own rows is computed into before they change."""
+
+
+def _replace_scope(
+    db: Database, relations: _Relations, model: Model, cols: str, delete: bool, insert: bool
+) -> None:
+    """Delete the rows of the model's scope and insert them again from the model."""
+    if model.scope is None:
+        raise WarehouseError("a replace_scope model needs meta.scope", model=model.name)
+    on = " and ".join(f"t.{c} = s.{c}" for c in model.scope.columns)
+    delete_sql = f"delete from {model.name} as t using {model.scope.table} as s where {on}"
+    if not (delete and insert and model.reads_itself):
+        if delete:
+            db.execute(delete_sql)
+        if insert:
+            _insert(db, model, cols, f"({model.sql}) as m")
+        return
+    # a per-connection table, emptied after use: no DDL a batch
+    replacement = REPLACEMENT + model.name
+    relations.fill_as(replacement, model.sql)
+    db.execute(delete_sql)
+    _insert(db, model, cols, replacement)
+    db.execute(f"delete from {replacement}")
 
 
 def run_batch(
@@ -149,7 +160,7 @@ def run_batch(
             if scoped or live:
                 relations.inputs(model)
                 cols = ", ".join(table_columns(model.name))
-                _replace_scope(db, model, cols, delete=scoped, insert=live)
+                _replace_scope(db, relations, model, cols, delete=scoped, insert=live)
         elif live:
             relations.inputs(model)
             _insert(db, model, ", ".join(table_columns(model.name)), f"({model.sql}) as m")
