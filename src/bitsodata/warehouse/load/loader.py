@@ -115,8 +115,7 @@ def _stage_source(db: Database, spec: SourceSpec, model: Model, state: LoadState
     if model.name in state.relations:
         n_in = db.execute_count(f"insert into {model.name} select * from ({model.sql}) as s")
     else:
-        db.execute(f"create temp table {model.name} as {model.sql}")
-        n_in = int(db.fetchall(f"select count(*) from {model.name}")[0][0])
+        n_in = db.execute_count(f"create temp table {model.name} as {model.sql}")
         state.relations.add(model.name)
     if not n_in:
         return 0
