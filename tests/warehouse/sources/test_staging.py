@@ -139,7 +139,7 @@ def test_each_column_is_checked_in_sql_as_its_declaration_says(source: str) -> N
     from bitsodata.warehouse.sources.columns import CHECKS, SOURCES
 
     text = _staging_text(source)
-    aliases = dict(re.findall(r"coalesce\((\w+), [^)]*\)[\"']?\) }} as (\w+)", text))
+    aliases = dict(re.findall(r"trim_blanks\('(\w+)'\) }} as (\w+)", text))
     calls = set(re.findall(r"(\w+)_reason\('(\w+)'", text))
     expected = set()
     for column in SOURCES[source].columns:
