@@ -1,10 +1,10 @@
 {#- How staging checks and types the text fields of the landing tables. Each `*_reason` macro
     gives the quarantine reason of a field (null when the field is good), marked: a reason that
-    quotes the field ends with chr(1) and the field. Staging splits the first failing one into
-    `rejected_because` and `rejected_value`; `stg_landing__rejected` quotes the value as Python's
-    repr would (`shown`, at most 40 characters) once for every source, and only for the rows it
-    rejects (the quoting is a long expression: planning it per model cost a daily batch). Fields
-    arrive trimmed. -#}
+    quotes the field ends with the mark (`mark()`, chr(1)) and the field. Staging splits the
+    first failing one into `rejected_because` and `rejected_value`; `stg_landing__rejected`
+    quotes the value as Python's repr would (`shown`, at most 40 characters) once for every
+    source, and only for the rows it rejects (the quoting is a long expression: planning it per
+    model cost a daily batch). Fields arrive trimmed. -#}
 
 
 {#- The field quoted as Python's repr quotes it: backslashes and non-printable characters
@@ -29,11 +29,14 @@
         || case when length({{ expr }}) > 40 then '... (' || cast(length({{ expr }}) as varchar) || ' characters)' else '' end)
 {%- endmacro %}
 
-{#- Every check is written for what it costs DuckDB to plan on a daily batch, where a staging
-    statement over a few hundred rows costs its binding, optimizing and set-up, not its rows
-    (~20-40 us for each function in it here), without costing a big load more per row: no
-    counted repetition in a regular expression (`[0-9]{1,18}` compiles to eighteen copies, once
-    per statement), a `+` and a length test instead, which costs the same per row. -#}
+{#- Every check is written for what it costs DuckDB to plan: a staging statement over a daily
+    batch's few hundred rows costs its parsing, binding, optimizing and set-up, not its rows,
+    ~10-40 us for each function or operator in it here. So each check uses as few functions as
+    it needs, and no counted repetition of a wide class in a regular expression: RE2 compiles
+    `[0-9A-Za-z_-]{1,64}` (once a statement) as 64 copies, ~0.25 ms more than `+` beside a length
+    test, which costs the same per row. Nothing here costs a big load more per row: there a
+    regular expression beats the string functions (`ltrim(x, '<allowed>') = ''` is ~15x slower
+    than `[0-9A-Za-z_-]+`). -#}
 
 {% macro id_reason(expr, column) -%}
     case
@@ -108,11 +111,12 @@ timed as (
 )
 {%- endmacro %}
 
-{#- DuckDB reads the offset itself: a cast to `timestamptz` applies it (the instant it names, in
-    microseconds since the epoch, whatever the session's time zone), a cast to `timestamp` keeps
-    the wall-clock time (an offset-free text is UTC). try_cast gives null for an impossible day;
-    year 0 it would take as 1 BC. One CTE of a few functions: the portable form costs ~1.4 ms more
-    to plan on a daily batch, and 2.5x as much per row. -#}
+{#- DuckDB reads the offset itself. A shaped text has one when it holds a '+', or a '-' after
+    the time's ':'; a cast to `timestamptz` applies it (the instant, taken in microseconds since
+    the epoch: whatever the session's time zone), while an offset-free (or `Z`) text is UTC, the
+    wall-clock time a cast to `timestamp` gives. try_cast gives null for an impossible day; year
+    0 it would take as 1 BC. One CTE of a few functions: the portable form costs ~0.9 ms more to
+    plan on a daily batch, and 2.5x as much per row on a big load. -#}
 {% macro duckdb__event_time_ctes(rows, expr) -%}
 timed as (
     select

@@ -50,8 +50,8 @@
 
 
 {#- The text of `column` (null as ''), without the spaces and tabs around it. Most fields have
-    none, so a cheap test guards the trim (a trim copies the text: over a big load it costs
-    ~5x the tests). -#}
+    none, so cheap tests guard the trim: a trim copies the text, and trimming every field of a
+    scale-10 event file (3.5 M rows, 4 fields) took ~4 s where the tests take ~0.2 s. -#}
 {% macro trim_blanks(column) -%}
     {{ return(adapter.dispatch('trim_blanks')(column)) }}
 {%- endmacro %}
@@ -64,7 +64,7 @@
 {%- endmacro %}
 
 {#- DuckDB compares text byte by byte: a text below '!' starts with a blank or another control
-    character (trimming it anyway changes nothing), one test where the start needs two LIKEs;
+    character (where the trim is merely not needed), one test where the start needs two LIKEs;
     `ends_with` is what the optimizer would make of a LIKE '% ', without the rewriting. -#}
 {% macro duckdb__trim_blanks(column) -%}
     {%- set tab = '\t' -%}
