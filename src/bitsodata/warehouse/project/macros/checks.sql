@@ -33,7 +33,7 @@
     batch's few hundred rows costs its parsing, binding, optimizing and set-up, not its rows,
     ~10-40 us for each function or operator in it here. So each check uses as few functions as
     it needs, and no counted repetition of a wide class in a regular expression: RE2 compiles
-    `[0-9A-Za-z_-]{1,64}` (once a statement) as 64 copies, ~0.25 ms more than `+` beside a length
+    `[0-9A-Za-z_-]{1,64}` (once a statement) as 64 copies, ~0.15 ms more than `+` beside a length
     test, which costs the same per row. Nothing here costs a big load more per row: there a
     regular expression beats the string functions (`ltrim(x, '<allowed>') = ''` is ~15x slower
     than `[0-9A-Za-z_-]+`). -#}
