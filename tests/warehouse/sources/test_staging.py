@@ -90,6 +90,34 @@ def test_a_record_that_cannot_be_split_keeps_its_read_reason(engine: Database) -
     assert [r[-1] for r in rows] == ["wrong number of fields", "unterminated quoted field"]
 
 
+@pytest.mark.parametrize("zone", ["UTC", "America/Mexico_City", "Asia/Kolkata"])
+def test_event_times_are_read_in_utc_whatever_the_sessions_time_zone(
+    engine: Database, zone: str
+) -> None:
+    engine.execute(f"set timezone = '{zone}'")
+    lines = [
+        "1,2020-01-10 10:00:00,u1,login",
+        "2,2020-01-10T10:00:00Z,u1,login",
+        "3,2020-01-10 10:00:00.5-05:30,u1,login",
+        "4,2020-01-10 10:00:00+0130,u1,login",
+        "5,0000-12-31 23:00:00-05,u1,login",
+    ]
+    rows = _staged(engine, "event", ["id", "event_timestamp", "user_id", "event_name"], lines)
+    assert [str(r[2]) for r in rows[:4]] == [
+        "2020-01-10 10:00:00",
+        "2020-01-10 10:00:00",
+        "2020-01-10 15:30:00.500000",
+        "2020-01-10 08:30:00",
+    ]
+    assert rows[4][-1] == "unparseable timestamp '0000-12-31 23:00:00-05'"
+
+
+def test_a_control_character_around_a_field_is_kept_and_quoted(engine: Database) -> None:
+    lines = ["1,2020-01-10 10:00:00,\x01u1,login", "2,2020-01-10 10:00:00, u2\t,login\x1f"]
+    rows = _staged(engine, "event", ["id", "event_timestamp", "user_id", "event_name"], lines)
+    assert [r[-1] for r in rows] == ["invalid user_id '\\x01u1'", "invalid event_name 'login\\x1f'"]
+
+
 def test_the_landing_tables_are_the_declared_columns_and_the_sources_yaml() -> None:
     data = yaml.safe_load(
         (project_root() / "models" / "staging" / "_sources.yml").read_text(encoding="utf-8")
@@ -139,7 +167,7 @@ def test_each_column_is_checked_in_sql_as_its_declaration_says(source: str) -> N
     from bitsodata.warehouse.sources.columns import CHECKS, SOURCES
 
     text = _staging_text(source)
-    aliases = dict(re.findall(r"coalesce\((\w+), [^)]*\)[\"']?\) }} as (\w+)", text))
+    aliases = dict(re.findall(r"trim_blanks\('(\w+)'\) }} as (\w+)", text))
     calls = set(re.findall(r"(\w+)_reason\('(\w+)'", text))
     expected = set()
     for column in SOURCES[source].columns:

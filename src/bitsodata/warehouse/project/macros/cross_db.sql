@@ -49,20 +49,27 @@
 {%- endmacro %}
 
 
-{#- `expr` without the spaces and tabs around it (most fields have none: the LIKE tests are
-    much cheaper than a trim). -#}
-{% macro trim_blanks(expr) -%}
-    (case when {{ expr }} like ' %' or {{ expr }} like '% ' or {{ expr }} like chr(9) || '%'
-        or {{ expr }} like '%' || chr(9) then {{ adapter.dispatch('trim_chars')(expr, "' ' || chr(9)") }}
-        else {{ expr }} end)
+{#- The text of `column` (null as ''), without the spaces and tabs around it. Most fields have
+    none, so cheap tests guard the trim: a trim copies the text, and trimming every field of a
+    scale-10 event file (3.5 M rows, 4 fields) took ~4 s where the tests take ~0.2 s. -#}
+{% macro trim_blanks(column) -%}
+    {{ return(adapter.dispatch('trim_blanks')(column)) }}
 {%- endmacro %}
 
-{% macro default__trim_chars(expr, chars) -%}
-    btrim({{ expr }}, {{ chars }})
+{% macro default__trim_blanks(column) -%}
+    {%- set tab = '\t' -%}
+    (case when {{ column }} like ' %' or {{ column }} like '% ' or {{ column }} like '{{ tab }}%'
+        or {{ column }} like '%{{ tab }}' then btrim({{ column }}, ' {{ tab }}')
+        else coalesce({{ column }}, '') end)
 {%- endmacro %}
 
-{% macro duckdb__trim_chars(expr, chars) -%}
-    trim({{ expr }}, {{ chars }})
+{#- DuckDB compares text byte by byte: a text below '!' starts with a blank or another control
+    character (where the trim is merely not needed), one test where the start needs two LIKEs;
+    `ends_with` is what the optimizer would make of a LIKE '% ', without the rewriting. -#}
+{% macro duckdb__trim_blanks(column) -%}
+    {%- set tab = '\t' -%}
+    (case when {{ column }} < '!' or ends_with({{ column }}, ' ') or ends_with({{ column }}, '{{ tab }}')
+        then trim({{ column }}, ' {{ tab }}') else coalesce({{ column }}, '') end)
 {%- endmacro %}
 
 
@@ -81,14 +88,13 @@
     {{ return(adapter.dispatch('timestamp_text')(expr)) }}
 {%- endmacro %}
 
+{#- One formatting call whose zero microseconds are then dropped (a '.' appears nowhere else). -#}
 {% macro default__timestamp_text(expr) -%}
-    (to_char({{ expr }}, 'YYYY-MM-DD HH24:MI:SS')
-        || case when to_char({{ expr }}, 'US') = '000000' then '' else '.' || to_char({{ expr }}, 'US') end)
+    replace(to_char({{ expr }}, 'YYYY-MM-DD HH24:MI:SS.US'), '.000000', '')
 {%- endmacro %}
 
 {% macro duckdb__timestamp_text(expr) -%}
-    (strftime({{ expr }}, '%Y-%m-%d %H:%M:%S')
-        || case when strftime({{ expr }}, '%f') = '000000' then '' else '.' || strftime({{ expr }}, '%f') end)
+    replace(strftime({{ expr }}, '%Y-%m-%d %H:%M:%S.%f'), '.000000', '')
 {%- endmacro %}
 
 

@@ -8,10 +8,10 @@ fields as (
         line_no,
         raw_line,
         read_reason,
-        {{ trim_blanks("coalesce(id, '')") }} as id_text,
-        {{ trim_blanks("coalesce(event_timestamp, '')") }} as time_text,
-        {{ trim_blanks("coalesce(user_id, '')") }} as user_text,
-        {{ trim_blanks("coalesce(event_name, '')") }} as name_text
+        {{ trim_blanks('id') }} as id_text,
+        {{ trim_blanks('event_timestamp') }} as time_text,
+        {{ trim_blanks('user_id') }} as user_text,
+        {{ trim_blanks('event_name') }} as name_text
     from source
 ),
 
@@ -24,30 +24,24 @@ checked as {{ computed_once() }} (
             read_reason,
             {{ id_reason('id_text', 'id') }},
             {{ code_reason('user_text', 'user_id') }},
-            {{ event_time_reason('time_text', 'local_at', 'utc_at') }},
+            {{ event_time_reason('time_text', 'utc_at') }},
             {{ code_reason('name_text', 'event_name') }}
         ) as marked_reason
-    from utc
-),
-
-reasoned as {{ computed_once() }} (
-    select *, {{ reason_head('marked_reason') }} as rejected_because,
-        {{ reason_value('marked_reason') }} as rejected_value
-    from checked
+    from timed
 ),
 
 renamed as (
     select
         'event' as source,
         line_no,
-        case when rejected_because is null then {{ checked_cast('id_text', 'bigint') }} end as event_id,
-        case when rejected_because is null then user_text end as user_id,
-        case when rejected_because is null then utc_at end as occurred_at,
-        case when rejected_because is null then lower(name_text) end as event_name,
+        case when marked_reason is null then {{ checked_cast('id_text', 'bigint') }} end as event_id,
+        case when marked_reason is null then user_text end as user_id,
+        case when marked_reason is null then utc_at end as occurred_at,
+        case when marked_reason is null then lower(name_text) end as event_name,
         raw_line,
-        rejected_because,
-        rejected_value
-    from reasoned
+        {{ reason_head('marked_reason') }} as rejected_because,
+        {{ reason_value('marked_reason') }} as rejected_value
+    from checked
 ),
 
 final as (

@@ -8,10 +8,10 @@ fields as (
         line_no,
         raw_line,
         read_reason,
-        {{ trim_blanks("coalesce(user_id, '')") }} as user_text,
-        {{ trim_blanks("coalesce(jurisdiction, '')") }} as jurisdiction_text,
-        {{ trim_blanks("coalesce(level, '')") }} as level_text,
-        {{ trim_blanks("coalesce(event_timestamp, '')") }} as time_text
+        {{ trim_blanks('user_id') }} as user_text,
+        {{ trim_blanks('jurisdiction') }} as jurisdiction_text,
+        {{ trim_blanks('level') }} as level_text,
+        {{ trim_blanks('event_timestamp') }} as time_text
     from source
 ),
 
@@ -24,30 +24,24 @@ checked as {{ computed_once() }} (
             read_reason,
             {{ level_reason('level_text') }},
             {{ code_reason('user_text', 'user_id') }},
-            {{ event_time_reason('time_text', 'local_at', 'utc_at') }},
+            {{ event_time_reason('time_text', 'utc_at') }},
             {{ code_reason('jurisdiction_text', 'jurisdiction') }}
         ) as marked_reason
-    from utc
-),
-
-reasoned as {{ computed_once() }} (
-    select *, {{ reason_head('marked_reason') }} as rejected_because,
-        {{ reason_value('marked_reason') }} as rejected_value
-    from checked
+    from timed
 ),
 
 renamed as (
     select
         'user_level' as source,
         line_no,
-        case when rejected_because is null then user_text end as user_id,
-        case when rejected_because is null then utc_at end as changed_at,
-        case when rejected_because is null then lower(jurisdiction_text) end as jurisdiction,
-        case when rejected_because is null then {{ checked_cast('level_text', 'integer') }} end as level,
+        case when marked_reason is null then user_text end as user_id,
+        case when marked_reason is null then utc_at end as changed_at,
+        case when marked_reason is null then lower(jurisdiction_text) end as jurisdiction,
+        case when marked_reason is null then {{ checked_cast('level_text', 'integer') }} end as level,
         raw_line,
-        rejected_because,
-        rejected_value
-    from reasoned
+        {{ reason_head('marked_reason') }} as rejected_because,
+        {{ reason_value('marked_reason') }} as rejected_value
+    from checked
 ),
 
 final as (

@@ -4,7 +4,7 @@ with source as (
 ),
 
 fields as (
-    select line_no, raw_line, read_reason, {{ trim_blanks("coalesce(user_id, '')") }} as user_text
+    select line_no, raw_line, read_reason, {{ trim_blanks('user_id') }} as user_text
     from source
 ),
 
@@ -13,22 +13,16 @@ checked as {{ computed_once() }} (
     from fields
 ),
 
-reasoned as {{ computed_once() }} (
-    select *, {{ reason_head('marked_reason') }} as rejected_because,
-        {{ reason_value('marked_reason') }} as rejected_value
-    from checked
-),
-
 final as (
     select
         'user' as source,
         line_no,
-        case when rejected_because is null then user_text end as user_id,
-        case when rejected_because is null then user_text end as natural_key,
+        case when marked_reason is null then user_text end as user_id,
+        case when marked_reason is null then user_text end as natural_key,
         raw_line,
-        rejected_because,
-        rejected_value
-    from reasoned
+        {{ reason_head('marked_reason') }} as rejected_because,
+        {{ reason_value('marked_reason') }} as rejected_value
+    from checked
 )
 
 select * from final
