@@ -43,7 +43,8 @@ class Database(Protocol):
         ...
 
     def execute_count(self, sql: str) -> int:
-        """Run one INSERT/UPDATE/DELETE; the number of rows it wrote (no extra count query)."""
+        """Run one INSERT/UPDATE/DELETE or CREATE TABLE AS; the number of rows it wrote (no extra
+        count query)."""
         ...
 
     def insert_rows(

@@ -101,6 +101,8 @@ def test_event_times_are_read_in_utc_whatever_the_sessions_time_zone(
         "3,2020-01-10 10:00:00.5-05:30,u1,login",
         "4,2020-01-10 10:00:00+0130,u1,login",
         "5,0000-12-31 23:00:00-05,u1,login",
+        "6,2020-01-10 23:00:00-05,u1,login",
+        "7,2020-01-10 02:00:00+05,u1,login",
     ]
     rows = _staged(engine, "event", ["id", "event_timestamp", "user_id", "event_name"], lines)
     assert [str(r[2]) for r in rows[:4]] == [
@@ -110,6 +112,7 @@ def test_event_times_are_read_in_utc_whatever_the_sessions_time_zone(
         "2020-01-10 08:30:00",
     ]
     assert rows[4][-1] == "unparseable timestamp '0000-12-31 23:00:00-05'"
+    assert [str(r[2]) for r in rows[5:]] == ["2020-01-11 04:00:00", "2020-01-09 21:00:00"]
 
 
 def test_a_control_character_around_a_field_is_kept_and_quoted(engine: Database) -> None:

@@ -185,7 +185,8 @@ def _chunks(path: Path, spec: SourceSpec) -> Iterator[Chunk]:
 class _Session:
     """What the loader knows about one connection once a batch has committed on it: its landing
     and batch tables exist, which per-batch relations (staging tables, the models' tables and
-    views) it has, and which currencies ``dim_currency`` already holds."""
+    views, the runner's replacement tables) it has, and which currencies ``dim_currency``
+    already holds."""
 
     known_currencies: set[str] = field(default_factory=set)
     relations: set[str] = field(default_factory=set)
