@@ -143,6 +143,8 @@ async def test_a_rate_limit_answer_stops_all_rest_calls_for_the_lockout(
     feed = feed_for(rest_server.url, refused_ws(), lockout_seconds=0.6)
     async with running(feed):
         await eventually(lambda: len(rest_server.requests) == 1)
+        # the server has answered; the lockout starts once the feed has read that answer
+        await eventually(lambda: feed.link_state().locked_out_until is not None)
         locked = feed.link_state().locked_out_until
         await eventually(lambda: len(rest_server.requests) >= 3)
     first, second = rest_server.requests[0].at, rest_server.requests[1].at
