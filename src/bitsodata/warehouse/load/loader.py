@@ -30,6 +30,7 @@ from bitsodata.warehouse.load.models import (
 from bitsodata.warehouse.load.runner import (
     Model,
     ensure_schema,
+    fill_table,
     filled_tables,
     load_models,
     run_batch,
@@ -112,11 +113,7 @@ def _stage_source(db: Database, spec: SourceSpec, model: Model, state: LoadState
     rows into the entity's ``_in_*`` table (the ``batch`` source the merge reads). Returns how
     many records it rejected. The connection's first batch creates the staging table with its
     rows (the long staging SQL is planned once, not twice)."""
-    if model.name in state.relations:
-        n_in = db.execute_count(f"insert into {model.name} select * from ({model.sql}) as s")
-    else:
-        n_in = db.execute_count(f"create temp table {model.name} as {model.sql}")
-        state.relations.add(model.name)
+    n_in = fill_table(db, state.relations, model.name, model.sql)
     if not n_in:
         return 0
     state.staged.add(model.name)

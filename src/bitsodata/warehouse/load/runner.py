@@ -35,6 +35,7 @@ from bitsodata.warehouse.schema import ensure_schema, schema_columns, table_colu
 __all__ = [
     "Model",
     "ensure_schema",
+    "fill_table",
     "filled_tables",
     "load_models",
     "run_batch",
@@ -62,6 +63,15 @@ UNKNOWN = -1  # the row count of a view: not counted, maybe rows
 
 def _insert(db: Database, model: Model, cols: str, source: str) -> None:
     db.execute(f"insert into {model.name} ({cols}) select {cols} from {source}{_by_day(model)}")
+
+
+def fill_table(db: Database, created: set[str], name: str, sql: str) -> int:
+    """Insert the rows of ``sql`` into the connection's temporary table ``name``, which the first
+    batch creates with them (``created`` names the tables the connection has); how many."""
+    if name in created:
+        return db.execute_count(f"insert into {name} select * from ({sql}) as m")
+    created.add(name)
+    return db.execute_count(f"create temp table {name} as {sql}")
 
 
 class _Relations:
@@ -92,15 +102,7 @@ class _Relations:
     def fill(self, model: Model) -> int:
         """Insert the table model's rows for this batch; how many."""
         self.inputs(model)
-        return self.fill_as(model.name, model.sql)
-
-    def fill_as(self, name: str, sql: str) -> int:
-        """Insert the rows of ``sql`` into the per-batch table ``name`` (created by its first
-        batch); how many."""
-        if name in self._created:
-            return self._db.execute_count(f"insert into {name} select * from ({sql}) as m")
-        self._created.add(name)
-        return self._db.execute_count(f"create temp table {name} as {sql}")
+        return fill_table(self._db, self._created, model.name, model.sql)
 
 
 REPLACEMENT = "_replacement_"
@@ -108,7 +110,7 @@ REPLACEMENT = "_replacement_"
 
 
 def _replace_scope(
-    db: Database, relations: _Relations, model: Model, cols: str, delete: bool, insert: bool
+    db: Database, created: set[str], model: Model, cols: str, delete: bool, insert: bool
 ) -> None:
     """Delete the rows of the model's scope and insert them again from the model."""
     if model.scope is None:
@@ -123,7 +125,7 @@ def _replace_scope(
         return
     # a per-connection table, emptied after use: no DDL a batch
     replacement = REPLACEMENT + model.name
-    relations.fill_as(replacement, model.sql)
+    fill_table(db, created, replacement, model.sql)
     db.execute(delete_sql)
     _insert(db, model, cols, replacement)
     db.execute(f"delete from {replacement}")
@@ -160,7 +162,7 @@ def run_batch(
             if scoped or live:
                 relations.inputs(model)
                 cols = ", ".join(table_columns(model.name))
-                _replace_scope(db, relations, model, cols, delete=scoped, insert=live)
+                _replace_scope(db, created, model, cols, delete=scoped, insert=live)
         elif live:
             relations.inputs(model)
             _insert(db, model, ", ".join(table_columns(model.name)), f"({model.sql}) as m")
